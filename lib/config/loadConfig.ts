@@ -1,0 +1,104 @@
+import { ConfigurationError } from "../errors";
+import { isGuid } from "../values/ChannelId";
+import type { ChannelId } from "../values/ChannelId";
+import type { Scope } from "../values/identifiers";
+
+/** Where the app's tables live: a connection string (local, Azurite) or an endpoint reached with a managed identity. */
+export type TableStorageConfig =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "endpoint"; endpoint: string; managedIdentityClientId: string | undefined };
+
+/** Everything the app reads from its settings, validated once at start-up. */
+export interface AppConfig {
+  tableStorage: TableStorageConfig;
+  /** Prefix for every table name, so several deployments can share one account. */
+  tableNamePrefix: string;
+  /** Scope used for channels without an entry in `scopeByChannel`. */
+  defaultScope: Scope;
+  /** Business-portfolio scope of each channel registration ID (lower case). */
+  scopeByChannel: ReadonlyMap<ChannelId, Scope>;
+}
+
+/** Every setting the app reads, for documentation and the infra checks. */
+export const CONFIG_SETTINGS = [
+  "TABLE_STORAGE_CONNECTION_STRING",
+  "TABLE_STORAGE_ENDPOINT",
+  "AZURE_CLIENT_ID",
+  "TABLE_NAME_PREFIX",
+  "DEFAULT_SCOPE",
+  "CHANNEL_SCOPES",
+] as const;
+
+const SCOPE_PATTERN = /^[A-Za-z0-9-]{1,63}$/;
+const TABLE_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+
+type Env = Record<string, string | undefined>;
+
+function setting(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * Reads and validates the app's settings. Throws one {@link ConfigurationError} naming every problem, so a
+ * misconfigured deployment is fixed in one pass rather than one setting at a time.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+
+  const connectionString = setting(env, "TABLE_STORAGE_CONNECTION_STRING");
+  const endpoint = setting(env, "TABLE_STORAGE_ENDPOINT");
+  let tableStorage: TableStorageConfig | undefined;
+  if (connectionString && endpoint) {
+    problems.push("set only one of TABLE_STORAGE_CONNECTION_STRING and TABLE_STORAGE_ENDPOINT");
+  } else if (connectionString) {
+    tableStorage = { kind: "connectionString", connectionString };
+  } else if (endpoint) {
+    if (!/^https?:\/\/[^\s/]+/.test(endpoint)) {
+      problems.push("TABLE_STORAGE_ENDPOINT must be a URL such as https://<account>.table.core.windows.net");
+    } else {
+      tableStorage = { kind: "endpoint", endpoint, managedIdentityClientId: setting(env, "AZURE_CLIENT_ID") };
+    }
+  } else {
+    problems.push(
+      "TABLE_STORAGE_CONNECTION_STRING (local, e.g. UseDevelopmentStorage=true) or TABLE_STORAGE_ENDPOINT (Azure) is required",
+    );
+  }
+
+  const tableNamePrefix = setting(env, "TABLE_NAME_PREFIX") ?? "acs";
+  if (!TABLE_PREFIX_PATTERN.test(tableNamePrefix)) {
+    problems.push("TABLE_NAME_PREFIX must start with a letter and hold at most 40 letters or digits");
+  }
+
+  const defaultScope = setting(env, "DEFAULT_SCOPE") ?? "default";
+  if (!SCOPE_PATTERN.test(defaultScope)) problems.push("DEFAULT_SCOPE must be 1-63 letters, digits or hyphens");
+
+  const scopeByChannel = new Map<ChannelId, Scope>();
+  const rawScopes = setting(env, "CHANNEL_SCOPES");
+  if (rawScopes) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawScopes);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      problems.push('CHANNEL_SCOPES must be a JSON object mapping channel IDs to scopes, e.g. {"<guid>":"brand-a"}');
+    } else {
+      for (const [channel, scope] of Object.entries(parsed)) {
+        if (!isGuid(channel)) problems.push(`CHANNEL_SCOPES key "${channel}" is not a channel ID (GUID)`);
+        else if (typeof scope !== "string" || !SCOPE_PATTERN.test(scope))
+          problems.push(`CHANNEL_SCOPES value for ${channel} must be 1-63 letters, digits or hyphens`);
+        else scopeByChannel.set(channel.toLowerCase() as ChannelId, scope as Scope);
+      }
+    }
+  }
+
+  if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
+  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel };
+}
+
+/** The scope a channel's contacts live in. */
+export function resolveScope(config: Pick<AppConfig, "defaultScope" | "scopeByChannel">, channel: ChannelId): Scope {
+  return config.scopeByChannel.get(channel) ?? config.defaultScope;
+}

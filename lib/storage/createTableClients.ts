@@ -1,0 +1,75 @@
+import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/core-auth";
+import type { AppConfig, TableStorageConfig } from "../config/loadConfig";
+
+/** The tables the app uses, by role. */
+export interface AppTables {
+  /** Contacts by contactId (plus tombstones of merged contacts). */
+  contacts: TableClient;
+  /** Identity keys: (scope, BSUID) and (scope, phone) → contactId. One partition per key, so point reads only. */
+  identityKeys: TableClient;
+  /** The message ledger: one partition per messageId holding the message row and its status history. */
+  messages: TableClient;
+  /** Events acknowledged as permanently bad, with the reason and the raw event. */
+  rejectedEvents: TableClient;
+}
+
+const TABLE_ROLES = ["contacts", "identityKeys", "messages", "rejectedEvents"] as const;
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+  } catch {
+    return false;
+  }
+}
+
+function connectionStringTargetsLoopback(connectionString: string): boolean {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return true;
+  const endpoint = /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  return endpoint !== undefined && isLoopback(endpoint);
+}
+
+/** Creates the credential used for managed-identity access: a user-assigned identity when a client ID is given. */
+export function createCredential(managedIdentityClientId: string | undefined): TokenCredential {
+  return managedIdentityClientId
+    ? new ManagedIdentityCredential({ clientId: managedIdentityClientId })
+    : new DefaultAzureCredential();
+}
+
+/**
+ * Creates one table client per role. `options` lets callers add pipeline policies (the benchmarks count round trips
+ * with one). Plain HTTP is allowed only for loopback endpoints (Azurite).
+ */
+export function createTableClients(
+  storage: TableStorageConfig,
+  prefix: AppConfig["tableNamePrefix"],
+  options: TableServiceClientOptions = {},
+): AppTables {
+  const make = (role: (typeof TABLE_ROLES)[number]): TableClient => {
+    const tableName = `${prefix}${role[0]!.toUpperCase()}${role.slice(1)}`;
+    if (storage.kind === "connectionString") {
+      return TableClient.fromConnectionString(storage.connectionString, tableName, {
+        ...options,
+        allowInsecureConnection: connectionStringTargetsLoopback(storage.connectionString),
+      });
+    }
+    return new TableClient(storage.endpoint, tableName, createCredential(storage.managedIdentityClientId), {
+      ...options,
+      allowInsecureConnection: isLoopback(storage.endpoint),
+    });
+  };
+  return {
+    contacts: make("contacts"),
+    identityKeys: make("identityKeys"),
+    messages: make("messages"),
+    rejectedEvents: make("rejectedEvents"),
+  };
+}
+
+/** Creates the tables if they do not exist (idempotent; run once per process). */
+export async function ensureTables(tables: AppTables): Promise<void> {
+  await Promise.all(Object.values(tables).map((table: TableClient) => table.createTable()));
+}

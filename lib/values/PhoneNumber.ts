@@ -1,0 +1,43 @@
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { ValidationError } from "../errors";
+
+declare const phoneBrand: unique symbol;
+
+/** A phone number in E.164 form with the leading `+`, e.g. `+14255551234`. */
+export type PhoneNumber = string & { readonly [phoneBrand]: true };
+
+const MAX_INPUT_LENGTH = 40;
+
+/**
+ * Parses a phone number as ACS sends it (digits without `+`) or as people write it (`+44 7700 900123`,
+ * `(425) 555-1234` with a default country). Returns `undefined` when it is not a valid number.
+ */
+export function tryParsePhoneNumber(value: unknown, defaultCountry?: CountryCode): PhoneNumber | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_INPUT_LENGTH) return undefined;
+  // ACS sends international numbers as bare digits; read them as international, not national.
+  const candidate = /^\d+$/.test(trimmed) ? `+${trimmed}` : trimmed.replace(/^00/, "+");
+  const parsed = candidate.startsWith("+")
+    ? parsePhoneNumberFromString(candidate)
+    : defaultCountry
+      ? parsePhoneNumberFromString(candidate, defaultCountry)
+      : undefined;
+  if (!parsed || !parsed.isValid()) return undefined;
+  return parsed.number as PhoneNumber;
+}
+
+/** Validates a phone number; throws {@link ValidationError} naming `field` when it is not a valid number. */
+export function parsePhoneNumber(value: unknown, field = "phone", defaultCountry?: CountryCode): PhoneNumber {
+  const phone = tryParsePhoneNumber(value, defaultCountry);
+  if (phone) return phone;
+  throw new ValidationError(
+    `${field} must be a valid international phone number (E.164, e.g. +14255551234 or 14255551234)`,
+    { code: "invalid_phone", field },
+  );
+}
+
+/** The number as ACS writes it in events: E.164 digits without the `+`. */
+export function toAcsDigits(phone: PhoneNumber): string {
+  return phone.slice(1);
+}
