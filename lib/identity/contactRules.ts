@@ -1,0 +1,69 @@
+import type { ContactId } from "../values/identifiers";
+import type { Contact } from "./types";
+
+function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a >= b ? a : b;
+}
+
+function union<T>(...lists: readonly (readonly T[])[]): T[] {
+  return [...new Set(lists.flat())];
+}
+
+/**
+ * Records an inbound message at `at` on `channelId`. Times only ever move forward, so applying the same or an older
+ * message again changes nothing: this is what makes redelivered and reordered events harmless.
+ */
+export function recordInbound(contact: Contact, channelId: string, at: string): Contact {
+  const previous = contact.lastInboundByChannel[channelId] ?? null;
+  return {
+    ...contact,
+    firstSeen: earlier(contact.firstSeen, at),
+    lastSeen: later(contact.lastSeen, at),
+    lastInboundByChannel: { ...contact.lastInboundByChannel, [channelId]: later(previous, at) ?? at },
+  };
+}
+
+/**
+ * Folds `folded` into `survivor`: the survivor keeps its own ID and identifiers, gains whatever it lacks from the folded
+ * contact, and takes over its history (times, merged IDs, previous BSUIDs). Idempotent: absorbing twice is absorbing once.
+ */
+export function absorbContact(survivor: Contact, folded: Contact): Contact {
+  const channels = union(Object.keys(survivor.lastInboundByChannel), Object.keys(folded.lastInboundByChannel));
+  const lastInboundByChannel: Record<string, string> = {};
+  for (const channel of channels) {
+    const time = later(survivor.lastInboundByChannel[channel] ?? null, folded.lastInboundByChannel[channel] ?? null);
+    if (time !== null) lastInboundByChannel[channel] = time;
+  }
+  return {
+    ...survivor,
+    bsuid: survivor.bsuid ?? folded.bsuid,
+    phone: survivor.phone ?? folded.phone,
+    externalId: survivor.externalId ?? folded.externalId,
+    name: survivor.name ?? folded.name,
+    firstSeen: earlier(survivor.firstSeen, folded.firstSeen),
+    lastSeen: later(survivor.lastSeen, folded.lastSeen),
+    lastInboundByChannel,
+    createdAt: earlier(survivor.createdAt, folded.createdAt) ?? survivor.createdAt,
+    mergedContactIds: union(survivor.mergedContactIds, [folded.contactId], folded.mergedContactIds).filter(
+      (id): id is ContactId => id !== survivor.contactId,
+    ),
+    previousBsuids: union(
+      survivor.previousBsuids,
+      folded.previousBsuids,
+      folded.bsuid && folded.bsuid !== survivor.bsuid && survivor.bsuid ? [folded.bsuid] : [],
+    ),
+  };
+}
+
+/** True when two contact records hold the same data (so a write can be skipped). */
+export function sameContact(a: Contact, b: Contact): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,241 @@
+import { odata, RestError, type TableClient, type TableEntityResult } from "@azure/data-tables";
+import { TransientError } from "../errors";
+import type { Bsuid } from "../values/Bsuid";
+import type { PhoneNumber } from "../values/PhoneNumber";
+import type { ContactId, Scope } from "../values/identifiers";
+import type { Contact, IdentityKind } from "./types";
+
+const CONTACT_ROW = "contact";
+const KEY_ROW = "key";
+
+interface ContactEntity {
+  partitionKey: string;
+  rowKey: string;
+  scope: string;
+  bsuid?: string | null;
+  phone?: string | null;
+  externalId?: string | null;
+  name?: string | null;
+  firstSeen?: string | null;
+  lastSeen?: string | null;
+  lastInbound?: string;
+  createdAt: string;
+  mergedContactIds?: string;
+  previousBsuids?: string;
+  mergedInto?: string | null;
+}
+
+interface KeyEntity {
+  partitionKey: string;
+  rowKey: string;
+  contactId: string;
+  scope: string;
+  kind: string;
+}
+
+/** A stored contact with the ETag needed to update it, and the survivor it was merged into (tombstones only). */
+export interface StoredContact {
+  contact: Contact;
+  etag: string;
+  mergedInto: ContactId | null;
+}
+
+/** An identity key with its ETag. */
+export interface StoredKey {
+  contactId: ContactId;
+  etag: string;
+}
+
+/** The identity map's storage operations: point reads and conditional writes only. */
+export interface IdentityStore {
+  getContact(contactId: ContactId): Promise<StoredContact | undefined>;
+  /** Inserts a new contact and returns its ETag; undefined when one with that ID already exists. */
+  createContact(contact: Contact): Promise<string | undefined>;
+  /** Replaces a contact if its ETag still matches; false on a conflicting concurrent write. */
+  updateContact(contact: Contact, etag: string, mergedInto?: ContactId | null): Promise<boolean>;
+  getKey(scope: Scope, kind: IdentityKind, value: string): Promise<StoredKey | undefined>;
+  /** Inserts an identity key; false when the key is already taken. */
+  claimKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId): Promise<boolean>;
+  /** Points an existing key at another contact if its ETag still matches; false on conflict. */
+  repointKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId, etag: string): Promise<boolean>;
+  /** Deletes a key if its ETag still matches; false on conflict (already deleted counts as done). */
+  deleteKey(scope: Scope, kind: IdentityKind, value: string, etag: string): Promise<boolean>;
+  /** Every live (not merged) contact of a scope, for exports and the demo; a partition-crossing query, never on the hot path. */
+  listContacts(scope?: Scope): Promise<Contact[]>;
+}
+
+/** The partition key of an identity key: one partition per identifier spreads load and keeps reads point reads. */
+export function identityKeyPartition(scope: Scope, kind: IdentityKind, value: string): string {
+  return `${scope}|${kind}|${value}`;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+/** Table errors other than the expected 404/409/412 are infrastructure trouble: transient, so events are retried. */
+function asTransient(operation: string, error: unknown): TransientError {
+  const status = statusOf(error);
+  return new TransientError(`Table Storage ${operation} failed${status ? ` with HTTP ${status}` : ""}`, {
+    code: "storage_unavailable",
+    cause: error,
+  });
+}
+
+function parseJson<T>(value: string | undefined | null, fallback: T): T {
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
+  return {
+    contact: {
+      contactId: entity.partitionKey as ContactId,
+      scope: entity.scope as Scope,
+      bsuid: (entity.bsuid ?? null) as Bsuid | null,
+      phone: (entity.phone ?? null) as PhoneNumber | null,
+      externalId: entity.externalId ?? null,
+      name: entity.name ?? null,
+      firstSeen: entity.firstSeen ?? null,
+      lastSeen: entity.lastSeen ?? null,
+      lastInboundByChannel: parseJson<Record<string, string>>(entity.lastInbound, {}),
+      createdAt: entity.createdAt,
+      mergedContactIds: parseJson<ContactId[]>(entity.mergedContactIds, []),
+      previousBsuids: parseJson<Bsuid[]>(entity.previousBsuids, []),
+    },
+    etag: entity.etag,
+    mergedInto: (entity.mergedInto ?? null) as ContactId | null,
+  };
+}
+
+function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity {
+  return {
+    partitionKey: contact.contactId,
+    rowKey: CONTACT_ROW,
+    scope: contact.scope,
+    bsuid: contact.bsuid,
+    phone: contact.phone,
+    externalId: contact.externalId,
+    name: contact.name,
+    firstSeen: contact.firstSeen,
+    lastSeen: contact.lastSeen,
+    lastInbound: JSON.stringify(contact.lastInboundByChannel),
+    createdAt: contact.createdAt,
+    mergedContactIds: JSON.stringify(contact.mergedContactIds),
+    previousBsuids: JSON.stringify(contact.previousBsuids),
+    mergedInto,
+  };
+}
+
+/**
+ * Creates the Table Storage repository of the identity map.
+ *
+ * `contacts` holds one row per contact (partition = contactId); `identityKeys` holds one row per (scope, BSUID) and
+ * (scope, phone), each in its own partition, pointing at a contactId. Keys are claimed with insert-if-absent and
+ * contacts updated with ETags, so concurrent instances converge without locks.
+ */
+export function createIdentityStore(tables: { contacts: TableClient; identityKeys: TableClient }): IdentityStore {
+  const { contacts, identityKeys } = tables;
+
+  return {
+    async getContact(contactId) {
+      try {
+        return toContact(await contacts.getEntity<ContactEntity>(contactId, CONTACT_ROW));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw asTransient("contact read", error);
+      }
+    },
+
+    async createContact(contact) {
+      try {
+        const response = await contacts.createEntity(toEntity(contact, null));
+        return response.etag ?? "*";
+      } catch (error) {
+        if (statusOf(error) === 409) return undefined;
+        throw asTransient("contact insert", error);
+      }
+    },
+
+    async updateContact(contact, etag, mergedInto = null) {
+      try {
+        await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 412 || statusOf(error) === 404) return false;
+        throw asTransient("contact update", error);
+      }
+    },
+
+    async getKey(scope, kind, value) {
+      try {
+        const entity = await identityKeys.getEntity<KeyEntity>(identityKeyPartition(scope, kind, value), KEY_ROW);
+        return { contactId: entity.contactId as ContactId, etag: entity.etag };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw asTransient("identity key read", error);
+      }
+    },
+
+    async claimKey(scope, kind, value, contactId) {
+      try {
+        await identityKeys.createEntity<KeyEntity>({
+          partitionKey: identityKeyPartition(scope, kind, value),
+          rowKey: KEY_ROW,
+          contactId,
+          scope,
+          kind,
+        });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 409) return false;
+        throw asTransient("identity key insert", error);
+      }
+    },
+
+    async repointKey(scope, kind, value, contactId, etag) {
+      try {
+        await identityKeys.updateEntity<KeyEntity>(
+          { partitionKey: identityKeyPartition(scope, kind, value), rowKey: KEY_ROW, contactId, scope, kind },
+          "Replace",
+          { etag },
+        );
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 412 || statusOf(error) === 404) return false;
+        throw asTransient("identity key update", error);
+      }
+    },
+
+    async deleteKey(scope, kind, value, etag) {
+      try {
+        await identityKeys.deleteEntity(identityKeyPartition(scope, kind, value), KEY_ROW, { etag });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return true;
+        if (statusOf(error) === 412) return false;
+        throw asTransient("identity key delete", error);
+      }
+    },
+
+    async listContacts(scope) {
+      const filter = scope
+        ? odata`RowKey eq ${CONTACT_ROW} and scope eq ${scope}`
+        : odata`RowKey eq ${CONTACT_ROW}`;
+      const result: Contact[] = [];
+      try {
+        for await (const entity of contacts.listEntities<ContactEntity>({ queryOptions: { filter } })) {
+          const stored = toContact(entity as TableEntityResult<ContactEntity>);
+          if (!stored.mergedInto) result.push(stored.contact);
+        }
+      } catch (error) {
+        throw asTransient("contact list", error);
+      }
+      return result;
+    },
+  };
+}

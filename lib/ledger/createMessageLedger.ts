@@ -1,0 +1,332 @@
+import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import { ConcurrencyError, TransientError } from "../errors";
+import type { ContactId, MessageId } from "../values/identifiers";
+
+/** Delivery status values, compared case-insensitively on the way in. */
+export type MessageStatus = "sent" | "delivered" | "read" | "failed" | "warning" | "unknown";
+
+/** How far along a message is. Status only moves forward; failed is terminal; warning/unknown never move it. */
+const STATUS_RANK: Record<MessageStatus, number> = {
+  unknown: 0,
+  warning: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  failed: 4,
+};
+
+/** One delivery status event as recorded in a message's history. */
+export interface StatusEntry {
+  status: MessageStatus;
+  rawStatus: string;
+  at: string;
+  eventId: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/** A message in the ledger. */
+export interface LedgerMessage {
+  messageId: MessageId;
+  direction: "inbound" | "outbound";
+  contactId: ContactId | null;
+  channelId: string;
+  messageType: string | null;
+  summary: string | null;
+  /** When the message was received (inbound) or sent (outbound); null for an outbound message only known by status. */
+  at: string | null;
+  /** Outbound only: `bsuid` or `phone`, the identifier the send used. */
+  addressedBy: "bsuid" | "phone" | null;
+  templateName: string | null;
+  /** Outbound only: current status, the furthest one seen whatever the arrival order. */
+  status: MessageStatus | null;
+  statusAt: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  history: StatusEntry[];
+}
+
+type MessageEntity = {
+  partitionKey: string;
+  rowKey: string;
+  direction: string;
+  contactId?: string | null;
+  channelId: string;
+  messageType?: string | null;
+  summary?: string | null;
+  at?: string | null;
+  addressedBy?: string | null;
+  templateName?: string | null;
+  status?: string | null;
+  statusEventId?: string | null;
+  statusAt?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+};
+
+type StatusEntity = {
+  partitionKey: string;
+  rowKey: string;
+  status: string;
+  rawStatus: string;
+  at: string;
+  eventId: string;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+};
+
+/** An inbound message to record. */
+export interface InboundRecord {
+  messageId: MessageId;
+  contactId: ContactId;
+  channelId: string;
+  messageType: string;
+  summary: string;
+  at: string;
+}
+
+/** An accepted send to record. */
+export interface OutboundRecord {
+  messageId: MessageId;
+  contactId: ContactId;
+  channelId: string;
+  messageType: string;
+  summary: string;
+  at: string;
+  addressedBy: "bsuid" | "phone";
+  templateName: string | null;
+}
+
+/** A delivery status to apply. */
+export interface StatusRecord {
+  messageId: MessageId;
+  channelId: string;
+  contactId: ContactId | null;
+  status: MessageStatus;
+  rawStatus: string;
+  at: string;
+  eventId: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/** The message ledger: every message once, by `messageId`, with its status history in the same partition. */
+export interface MessageLedger {
+  /** Stores an inbound message once; returns false when it was already stored (an Event Grid redelivery). */
+  recordInbound(record: InboundRecord): Promise<boolean>;
+  /** Stores an accepted send; statuses that arrived before it are kept. */
+  recordOutbound(record: OutboundRecord): Promise<void>;
+  /** Applies a delivery status: recorded in history once per event, current status only moves forward. */
+  applyStatus(record: StatusRecord): Promise<{ duplicate: boolean; status: MessageStatus }>;
+  getMessage(messageId: MessageId): Promise<LedgerMessage | undefined>;
+}
+
+const MESSAGE_ROW = "message";
+const STATUS_ROW_PREFIX = "status|";
+const MAX_ATTEMPTS = 10;
+// Table Storage string properties hold at most 32K UTF-16 characters; summaries are short by design anyway.
+const MAX_SUMMARY = 1000;
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+function asTransient(operation: string, error: unknown): TransientError {
+  return new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
+}
+
+/** Orders two statuses of one message: rank first, then time and event ID so the outcome never depends on arrival order. */
+function isAhead(a: { status: MessageStatus; at: string; eventId: string }, b: MessageEntity): boolean {
+  if (!b.status) return true;
+  const rankA = STATUS_RANK[a.status];
+  const rankB = STATUS_RANK[b.status as MessageStatus] ?? 0;
+  if (rankA !== rankB) return rankA > rankB;
+  const atB = b.statusAt ?? "";
+  if (a.at !== atB) return a.at > atB;
+  return a.eventId > (b.statusEventId ?? "");
+}
+
+function toMessage(entity: MessageEntity, history: StatusEntry[]): LedgerMessage {
+  return {
+    messageId: entity.partitionKey as MessageId,
+    direction: entity.direction === "inbound" ? "inbound" : "outbound",
+    contactId: (entity.contactId ?? null) as ContactId | null,
+    channelId: entity.channelId,
+    messageType: entity.messageType ?? null,
+    summary: entity.summary ?? null,
+    at: entity.at ?? null,
+    addressedBy: entity.addressedBy === "bsuid" || entity.addressedBy === "phone" ? entity.addressedBy : null,
+    templateName: entity.templateName ?? null,
+    status: (entity.status ?? null) as MessageStatus | null,
+    statusAt: entity.statusAt ?? null,
+    errorCode: entity.errorCode ?? null,
+    errorMessage: entity.errorMessage ?? null,
+    history,
+  };
+}
+
+/**
+ * Creates the message ledger on a table. Each message is a partition (`messageId`) holding the message row and one row
+ * per status event, so a status is applied with one entity-group transaction: the history row (insert-once, which makes
+ * redeliveries no-ops) and the message row (ETag-conditional, which makes concurrent statuses safe).
+ */
+export function createMessageLedger(messages: TableClient): MessageLedger {
+  async function readRow(messageId: MessageId): Promise<TableEntityResult<MessageEntity> | undefined> {
+    try {
+      return await messages.getEntity<MessageEntity>(messageId, MESSAGE_ROW);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw asTransient("message read", error);
+    }
+  }
+
+  return {
+    async recordInbound(record) {
+      try {
+        await messages.createEntity<MessageEntity>({
+          partitionKey: record.messageId,
+          rowKey: MESSAGE_ROW,
+          direction: "inbound",
+          contactId: record.contactId,
+          channelId: record.channelId,
+          messageType: record.messageType,
+          summary: record.summary.slice(0, MAX_SUMMARY),
+          at: record.at,
+        });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 409) return false;
+        throw asTransient("message insert", error);
+      }
+    },
+
+    async recordOutbound(record) {
+      // Merge keeps any status fields a fast delivery event already wrote.
+      try {
+        await messages.upsertEntity<Omit<MessageEntity, "status" | "statusAt" | "errorCode" | "errorMessage">>(
+          {
+            partitionKey: record.messageId,
+            rowKey: MESSAGE_ROW,
+            direction: "outbound",
+            contactId: record.contactId,
+            channelId: record.channelId,
+            messageType: record.messageType,
+            summary: record.summary.slice(0, MAX_SUMMARY),
+            at: record.at,
+            addressedBy: record.addressedBy,
+            templateName: record.templateName,
+          },
+          "Merge",
+        );
+      } catch (error) {
+        throw asTransient("message upsert", error);
+      }
+    },
+
+    async applyStatus(record) {
+      const historyRow: StatusEntity = {
+        partitionKey: record.messageId,
+        rowKey: `${STATUS_ROW_PREFIX}${record.eventId}`,
+        status: record.status,
+        rawStatus: record.rawStatus,
+        at: record.at,
+        eventId: record.eventId,
+        errorCode: record.errorCode,
+        errorMessage: record.errorMessage,
+      };
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const row = await readRow(record.messageId);
+        const actions: TransactionAction[] = [["create", historyRow]];
+        let status: MessageStatus;
+        if (!row) {
+          // A status for a message we never sent through this app (or whose send record is late): keep it.
+          status = record.status;
+          actions.push([
+            "create",
+            {
+              partitionKey: record.messageId,
+              rowKey: MESSAGE_ROW,
+              direction: "outbound",
+              contactId: record.contactId,
+              channelId: record.channelId,
+              status: record.status,
+              statusEventId: record.eventId,
+              statusAt: record.at,
+              errorCode: record.errorCode,
+              errorMessage: record.errorMessage,
+            } satisfies MessageEntity,
+          ]);
+        } else {
+          const ahead = isAhead(record, row);
+          status = ahead ? record.status : (row.status as MessageStatus);
+          const next: Partial<MessageEntity> & { partitionKey: string; rowKey: string } = {
+            partitionKey: record.messageId,
+            rowKey: MESSAGE_ROW,
+          };
+          if (ahead) {
+            Object.assign(next, {
+              status: record.status,
+              statusEventId: record.eventId,
+              statusAt: record.at,
+              errorCode: record.errorCode,
+              errorMessage: record.errorMessage,
+            });
+          }
+          if (!row.contactId && record.contactId) next.contactId = record.contactId;
+          // Merge with the row's ETag: the row is only touched when nobody changed it since the read.
+          actions.push(["update", next, "Merge", { etag: row.etag }]);
+        }
+        try {
+          await messages.submitTransaction(actions);
+          return { duplicate: false, status };
+        } catch (error) {
+          const code = statusOf(error);
+          if (code === 409 || code === 412) {
+            // 409 on the history row: this event was applied before. 409/412 on the message row: a concurrent
+            // writer; re-read and try again.
+            const seen = await messages
+              .getEntity<StatusEntity>(record.messageId, historyRow.rowKey)
+              .then(() => true)
+              .catch((readError: unknown) => {
+                if (statusOf(readError) === 404) return false;
+                throw asTransient("status history read", readError);
+              });
+            if (seen) {
+              const current = await readRow(record.messageId);
+              return { duplicate: true, status: (current?.status as MessageStatus | undefined) ?? record.status };
+            }
+            continue;
+          }
+          throw asTransient("status transaction", error);
+        }
+      }
+      throw new ConcurrencyError(`Could not apply a status to message ${record.messageId} after ${MAX_ATTEMPTS} attempts`);
+    },
+
+    async getMessage(messageId) {
+      const history: StatusEntry[] = [];
+      let row: MessageEntity | undefined;
+      try {
+        const filter = odata`PartitionKey eq ${messageId}`;
+        for await (const entity of messages.listEntities<MessageEntity & StatusEntity>({ queryOptions: { filter } })) {
+          if (entity.rowKey === MESSAGE_ROW) row = entity;
+          else if (entity.rowKey?.startsWith(STATUS_ROW_PREFIX)) {
+            history.push({
+              status: entity.status as MessageStatus,
+              rawStatus: entity.rawStatus,
+              at: entity.at,
+              eventId: entity.eventId,
+              errorCode: entity.errorCode ?? null,
+              errorMessage: entity.errorMessage ?? null,
+            });
+          }
+        }
+      } catch (error) {
+        throw asTransient("message query", error);
+      }
+      if (!row) return undefined;
+      history.sort((a, b) => (a.at === b.at ? a.eventId.localeCompare(b.eventId) : a.at.localeCompare(b.at)));
+      return toMessage(row, history);
+    },
+  };
+}
