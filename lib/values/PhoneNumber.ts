@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import { ValidationError } from "../errors";
 
 declare const phoneBrand: unique symbol;
@@ -23,7 +23,10 @@ export function tryParsePhoneNumber(value: unknown, defaultCountry?: CountryCode
     : defaultCountry
       ? parsePhoneNumberFromString(candidate, defaultCountry)
       : undefined;
-  if (!parsed || !parsed.isValid()) return undefined;
+  // "Possible" (a real country calling code and a plausible length), not "valid" (a number range libphonenumber
+  // knows is allocated): ACS is the authority on who wrote, and rejecting numbers from ranges newer than the metadata
+  // would silently drop real senders, the failure this product exists to prevent.
+  if (!parsed || !parsed.isPossible()) return undefined;
   return parsed.number as PhoneNumber;
 }
 

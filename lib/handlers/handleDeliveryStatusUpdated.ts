@@ -1,0 +1,84 @@
+import { isPermanentError, type AppError } from "../errors";
+import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
+import type { DeliveryStatusUpdate } from "../events/types";
+import { resolveScope } from "../config/loadConfig";
+import { resolveContact } from "../identity/resolveContact";
+import type { MessageStatus } from "../ledger/createMessageLedger";
+import type { Logger } from "../logging/createLogger";
+import { maskIdentifier } from "../logging/mask";
+import type { ContactId } from "../values/identifiers";
+import type { AppServices } from "../app/createAppServices";
+import { rejectEvent } from "./rejectEvent";
+
+export const DELIVERY_STATUS_UPDATED_FUNCTION = "deliveryStatusUpdated";
+
+/** What happened to one status event. */
+export type StatusOutcome =
+  | { result: "processed"; update: DeliveryStatusUpdate; status: MessageStatus; duplicate: boolean; contactId: ContactId | null }
+  | { result: "rejected"; code: string; reason: string }
+  | { result: "ignored"; eventType: string };
+
+/**
+ * Handles one `AdvancedMessageDeliveryStatusUpdated` event: captures the recipient's phone↔BSUID pair when both are
+ * present (it may never come again), then applies the status to the ledger, where it only moves forward whatever the
+ * arrival order. A status for a message this app did not send is stored, not dropped.
+ */
+export async function handleDeliveryStatusUpdated(
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock">,
+  rawEvent: unknown,
+  logger: Logger,
+): Promise<StatusOutcome> {
+  const parsed = parseAdvancedMessageEvent(rawEvent);
+  if (!parsed.ok) return rejectEvent(services, DELIVERY_STATUS_UPDATED_FUNCTION, parsed.rejection, rawEvent, logger);
+  const update = parsed.value;
+  if (update.kind !== "status") {
+    logger.warn("event type not handled by this function; acknowledged", {
+      eventId: update.envelope.id,
+      eventType: update.envelope.eventType,
+    });
+    return { result: "ignored", eventType: update.envelope.eventType };
+  }
+
+  const log = logger.child({ eventId: update.envelope.id, messageId: update.messageId });
+  try {
+    let contactId: ContactId | null = null;
+    if (update.toBsuid || update.toPhone) {
+      const resolved = await resolveContact(
+        { store: services.identityStore, logger: log, clock: services.clock },
+        { scope: resolveScope(services.config, update.channelId), bsuid: update.toBsuid, phone: update.toPhone },
+      );
+      contactId = resolved.contact.contactId;
+    }
+    const applied = await services.ledger.applyStatus({
+      messageId: update.messageId,
+      channelId: update.channelId,
+      contactId,
+      status: update.status,
+      rawStatus: update.rawStatus,
+      at: update.receivedAt,
+      eventId: update.envelope.id,
+      errorCode: update.error?.channelCode ?? null,
+      errorMessage: update.error?.channelMessage ?? null,
+    });
+    log.info("delivery status applied", {
+      status: update.status,
+      currentStatus: applied.status,
+      duplicate: applied.duplicate,
+      contactId,
+      recipient: maskIdentifier(update.toBsuid ?? update.toPhone),
+    });
+    return { result: "processed", update, status: applied.status, duplicate: applied.duplicate, contactId };
+  } catch (error) {
+    if (isPermanentError(error)) {
+      const appError = error as AppError;
+      return rejectEvent(
+        services,
+        DELIVERY_STATUS_UPDATED_FUNCTION,
+        { code: appError.code, reason: appError.message, eventId: update.envelope.id, eventType: update.envelope.eventType },
+        rawEvent,
+        logger,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,16 @@
+import { RestError } from "@azure/data-tables";
+import type { AppTables } from "../storage/createTableClients";
+import type { ApiResponse } from "./apiTypes";
+
+/** `GET /api/health`: 200 when Table Storage answers a point read (a 404 proves it is reachable), else 503. */
+export async function checkHealth(tables: Pick<AppTables, "contacts">): Promise<ApiResponse> {
+  const started = Date.now();
+  try {
+    await tables.contacts.getEntity("health", "probe");
+  } catch (error) {
+    if (!(error instanceof RestError && error.statusCode === 404)) {
+      return { status: 503, body: { status: "unhealthy", storage: "unreachable" } };
+    }
+  }
+  return { status: 200, body: { status: "healthy", storage: "reachable", storageLatencyMs: Date.now() - started } };
+}
