@@ -15,8 +15,6 @@ export interface AppTables {
   rejectedEvents: TableClient;
 }
 
-const TABLE_ROLES = ["contacts", "identityKeys", "messages", "rejectedEvents"] as const;
-
 function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname;
@@ -48,7 +46,7 @@ export function createTableClients(
   prefix: AppConfig["tableNamePrefix"],
   options: TableServiceClientOptions = {},
 ): AppTables {
-  const make = (role: (typeof TABLE_ROLES)[number]): TableClient => {
+  const make = (role: keyof AppTables): TableClient => {
     const tableName = `${prefix}${role[0]!.toUpperCase()}${role.slice(1)}`;
     if (storage.kind === "connectionString") {
       return TableClient.fromConnectionString(storage.connectionString, tableName, {

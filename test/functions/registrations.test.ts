@@ -1,0 +1,38 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = join(__dirname, "..", "..");
+
+/** Loads the built app in a fresh Node process, as the Functions worker would, and lists what it registered. */
+async function builtRegistrations(): Promise<
+  { name: string; triggerType: string; trigger: Record<string, unknown> }[]
+> {
+  const script = `
+    const { loadFunctionApp } = require(${JSON.stringify(join(root, "dist", "local", "host", "loadFunctionApp.js"))});
+    const regs = loadFunctionApp(${JSON.stringify(root)});
+    process.stdout.write(JSON.stringify(regs.map((r) => ({ name: r.name, triggerType: r.triggerType, trigger: r.trigger }))));
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: root });
+  return JSON.parse(stdout) as never;
+}
+
+describe("built function entries", () => {
+  it("registers every function with the host's binding metadata when loaded through package.json main", async () => {
+    const registrations = await builtRegistrations();
+    const byName = new Map(registrations.map((r) => [r.name, r]));
+    expect(byName.get("advancedMessageReceived")?.triggerType).toBe("eventGridTrigger");
+    expect(byName.get("deliveryStatusUpdated")?.triggerType).toBe("eventGridTrigger");
+    for (const [name, route, method] of [
+      ["getContact", "contacts/{contactId}", "GET"],
+      ["findContact", "contacts", "GET"],
+      ["relinkContact", "contacts/{contactId}/relink", "POST"],
+      ["getMessage", "messages/{messageId}", "GET"],
+      ["health", "health", "GET"],
+    ] as const) {
+      const trigger = byName.get(name)?.trigger;
+      expect(trigger, name).toMatchObject({ type: "httpTrigger", route, methods: [method], authLevel: "function" });
+    }
+  });
+});

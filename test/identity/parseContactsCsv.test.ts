@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { parseContactsCsv } from "../../lib/identity/importContacts";
+
+describe("parseContactsCsv", () => {
+  it("reads phone, external ID and name when the header uses common CRM column names", () => {
+    const { rows, problems } = parseContactsCsv(
+      "Phone Number,CRM_ID,Full Name\n+44 7700 900123,crm-1,Ada Lovelace\n14255551234,crm-2,\n",
+    );
+    expect(problems).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, phone: "+447700900123", externalId: "crm-1", name: "Ada Lovelace" },
+      { line: 3, phone: "+14255551234", externalId: "crm-2", name: null },
+    ]);
+  });
+
+  it("reports bad rows with their line numbers and keeps the good ones", () => {
+    const csv = [
+      "phone,name",
+      "+447700900123,Ada",
+      "not-a-number,Bob",
+      ",Carol",
+      "+447700900123,Dup",
+      "+33612345678,Eve",
+    ];
+    const { rows, problems } = parseContactsCsv(csv.join("\n"));
+    expect(rows.map((r) => r.line)).toEqual([2, 6]);
+    expect(problems.map((p) => p.line)).toEqual([3, 4, 5]);
+    expect(problems[0]?.reason).toMatch(/not a valid/);
+    expect(problems[2]?.reason).toMatch(/same phone as line 2/);
+  });
+
+  it("reads national numbers when a default country is given", () => {
+    const { rows } = parseContactsCsv("phone\n07700 900123\n", "GB");
+    expect(rows[0]?.phone).toBe("+447700900123");
+    expect(parseContactsCsv("phone\n07700 900123\n").problems[0]?.reason).toMatch(/--country/);
+  });
+
+  it("reports a missing phone column on line 1", () => {
+    expect(parseContactsCsv("email\na@example.com\n").problems).toEqual([
+      { line: 1, reason: expect.stringMatching(/No phone column/) },
+    ]);
+  });
+
+  it("reports a broken CSV instead of throwing", () => {
+    const { problems } = parseContactsCsv('phone,name\n"+447700900123,Ada\n');
+    expect(problems[0]?.reason).toMatch(/not valid CSV/);
+  });
+});
