@@ -7,7 +7,10 @@ import {
 import { invocationLogger } from "./shared/adapters";
 
 /** Event Grid trigger for `Microsoft.Communication.AdvancedMessageReceived` (Event Grid or CloudEvents schema). */
-export async function advancedMessageReceived(event: EventGridEvent | object, context: InvocationContext): Promise<void> {
+export async function advancedMessageReceived(
+  event: EventGridEvent | object,
+  context: InvocationContext,
+): Promise<void> {
   await handleAdvancedMessageReceived(await getAppServices(), event, invocationLogger(context));
 }
 

@@ -6,7 +6,12 @@ export const getContactHandler = httpHandler(getContact);
 export const findContactHandler = httpHandler(findContact);
 export const relinkContactHandler = httpHandler(relinkContactApi);
 
-app.http("getContact", { methods: ["GET"], authLevel: "function", route: "contacts/{contactId}", handler: getContactHandler });
+app.http("getContact", {
+  methods: ["GET"],
+  authLevel: "function",
+  route: "contacts/{contactId}",
+  handler: getContactHandler,
+});
 app.http("findContact", { methods: ["GET"], authLevel: "function", route: "contacts", handler: findContactHandler });
 app.http("relinkContact", {
   methods: ["POST"],

@@ -4,4 +4,9 @@ import { httpHandler } from "./shared/adapters";
 
 export const getMessageHandler = httpHandler(getMessage);
 
-app.http("getMessage", { methods: ["GET"], authLevel: "function", route: "messages/{messageId}", handler: getMessageHandler });
+app.http("getMessage", {
+  methods: ["GET"],
+  authLevel: "function",
+  route: "messages/{messageId}",
+  handler: getMessageHandler,
+});

@@ -68,14 +68,25 @@ export async function handleAdvancedMessageReceived(
       messageType: event.messageType,
       duplicate: !stored,
     });
-    return { result: "processed", contact: resolved.contact, actions: resolved.actions, message: event, duplicate: !stored };
+    return {
+      result: "processed",
+      contact: resolved.contact,
+      actions: resolved.actions,
+      message: event,
+      duplicate: !stored,
+    };
   } catch (error) {
     if (isPermanentError(error)) {
       const appError = error as AppError;
       return rejectEvent(
         services,
         ADVANCED_MESSAGE_RECEIVED_FUNCTION,
-        { code: appError.code, reason: appError.message, eventId: event.envelope.id, eventType: event.envelope.eventType },
+        {
+          code: appError.code,
+          reason: appError.message,
+          eventId: event.envelope.id,
+          eventType: event.envelope.eventType,
+        },
         rawEvent,
         logger,
       );

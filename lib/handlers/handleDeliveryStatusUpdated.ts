@@ -14,7 +14,13 @@ export const DELIVERY_STATUS_UPDATED_FUNCTION = "deliveryStatusUpdated";
 
 /** What happened to one status event. */
 export type StatusOutcome =
-  | { result: "processed"; update: DeliveryStatusUpdate; status: MessageStatus; duplicate: boolean; contactId: ContactId | null }
+  | {
+      result: "processed";
+      update: DeliveryStatusUpdate;
+      status: MessageStatus;
+      duplicate: boolean;
+      contactId: ContactId | null;
+    }
   | { result: "rejected"; code: string; reason: string }
   | { result: "ignored"; eventType: string };
 
@@ -74,7 +80,12 @@ export async function handleDeliveryStatusUpdated(
       return rejectEvent(
         services,
         DELIVERY_STATUS_UPDATED_FUNCTION,
-        { code: appError.code, reason: appError.message, eventId: update.envelope.id, eventType: update.envelope.eventType },
+        {
+          code: appError.code,
+          reason: appError.message,
+          eventId: update.envelope.id,
+          eventType: update.envelope.eventType,
+        },
         rawEvent,
         logger,
       );

@@ -33,7 +33,8 @@ export function toErrorResponse(error: unknown, logger: Logger): ApiResponse {
   if (error instanceof ValidationError) {
     return { status: 400, body: { error: { code: error.code, message: error.message, field: error.field ?? null } } };
   }
-  if (error instanceof NotFoundError) return { status: 404, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof NotFoundError)
+    return { status: 404, body: { error: { code: error.code, message: error.message } } };
   if (error instanceof RuleRefusalError) {
     return { status: 422, body: { error: { code: error.code, message: error.message } } };
   }

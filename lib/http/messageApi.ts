@@ -32,7 +32,8 @@ export async function getMessage(
         templateName: message.templateName,
         status: message.status,
         statusAt: message.statusAt,
-        error: message.errorCode || message.errorMessage ? { code: message.errorCode, message: message.errorMessage } : null,
+        error:
+          message.errorCode || message.errorMessage ? { code: message.errorCode, message: message.errorMessage } : null,
         history: message.history,
       },
     };

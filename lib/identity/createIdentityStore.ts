@@ -223,9 +223,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
     },
 
     async listContacts(scope) {
-      const filter = scope
-        ? odata`RowKey eq ${CONTACT_ROW} and scope eq ${scope}`
-        : odata`RowKey eq ${CONTACT_ROW}`;
+      const filter = scope ? odata`RowKey eq ${CONTACT_ROW} and scope eq ${scope}` : odata`RowKey eq ${CONTACT_ROW}`;
       const result: Contact[] = [];
       try {
         for await (const entity of contacts.listEntities<ContactEntity>({ queryOptions: { filter } })) {

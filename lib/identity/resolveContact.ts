@@ -193,7 +193,8 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
 
     if (phone && next.phone !== phone) {
       if (!byPhone) {
-        if (!(await store.claimKey(scope, "phone", phone, next.contactId))) return new Retry("phone claimed concurrently");
+        if (!(await store.claimKey(scope, "phone", phone, next.contactId)))
+          return new Retry("phone claimed concurrently");
         actions.push("attachedPhone");
       } else if (byPhone.contact.contact.contactId !== next.contactId) {
         const other = byPhone.contact;
@@ -237,7 +238,8 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       logger.info("merged contacts", { survivor: next.contactId, folded: folded.contact.contactId });
     }
 
-    if (releasedPhone && releasedPhone !== phone) await releaseKey(store, scope, "phone", releasedPhone, next.contactId);
+    if (releasedPhone && releasedPhone !== phone)
+      await releaseKey(store, scope, "phone", releasedPhone, next.contactId);
 
     if (actions.length === 0) actions.push("matched");
     return {

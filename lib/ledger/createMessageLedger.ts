@@ -300,7 +300,9 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
           throw asTransient("status transaction", error);
         }
       }
-      throw new ConcurrencyError(`Could not apply a status to message ${record.messageId} after ${MAX_ATTEMPTS} attempts`);
+      throw new ConcurrencyError(
+        `Could not apply a status to message ${record.messageId} after ${MAX_ATTEMPTS} attempts`,
+      );
     },
 
     async getMessage(messageId) {

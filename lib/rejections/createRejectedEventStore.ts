@@ -104,7 +104,10 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
         };
       } catch (error) {
         if (error instanceof RestError && error.statusCode === 404) return undefined;
-        throw new TransientError("Table Storage rejected-event read failed", { code: "storage_unavailable", cause: error });
+        throw new TransientError("Table Storage rejected-event read failed", {
+          code: "storage_unavailable",
+          cause: error,
+        });
       }
     },
   };

@@ -134,7 +134,10 @@ describe("deliveryStatusUpdated function", () => {
   });
 
   it("records the failure code when a message failed", async () => {
-    await deliveryStatusUpdated(loadFixtureEvent("status-failed.json"), createInvocationContext("deliveryStatusUpdated"));
+    await deliveryStatusUpdated(
+      loadFixtureEvent("status-failed.json"),
+      createInvocationContext("deliveryStatusUpdated"),
+    );
     const message = await (await services()).ledger.getMessage(parseMessageId("3c2d1e0f-aaaa-4bbb-8ccc-000000000782"));
     expect(message).toMatchObject({ status: "failed", errorCode: "131026", errorMessage: "Message Undeliverable." });
   });

@@ -55,10 +55,7 @@ describe("contact HTTP functions", () => {
     ["(425) 555-1234", "&country=US"],
   ])("finds the contact when the phone is written as %s", async (phone, extra) => {
     await ingest("received-text-phone-and-bsuid.json");
-    const response = await call(
-      findContactHandler,
-      get(`/api/contacts?phone=${encodeURIComponent(phone)}${extra}`),
-    );
+    const response = await call(findContactHandler, get(`/api/contacts?phone=${encodeURIComponent(phone)}${extra}`));
     expect(response.status).toBe(200);
     expect(response.jsonBody?.bsuid).toBe("US.13491208655302741918");
   });
