@@ -8,6 +8,25 @@ export type TableStorageConfig =
   | { kind: "connectionString"; connectionString: string }
   | { kind: "endpoint"; endpoint: string; managedIdentityClientId: string | undefined };
 
+/** How the app reaches ACS: a connection string (local, the emulator) or an endpoint with a managed identity. */
+export type AcsConfig =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "endpoint"; endpoint: string; managedIdentityClientId: string | undefined };
+
+/** Settings of the sending side. */
+export interface MessagingConfig {
+  /** Absent when neither ACS setting is given: the app still ingests events, but cannot send. */
+  acs: AcsConfig | undefined;
+  /** The channels this app sends on; with exactly one, requests may omit `channelId`. */
+  channelIds: ChannelId[];
+  /** Which identifier to address when a contact has both. */
+  addressPreference: "bsuid" | "phone";
+  /** False for tenants where sending to BSUIDs is not live yet: sends go to phones only. */
+  bsuidSendsEnabled: boolean;
+  /** Template names known to be authentication templates (in addition to what ACS's template listing says). */
+  authenticationTemplates: ReadonlySet<string>;
+}
+
 /** Everything the app reads from its settings, validated once at start-up. */
 export interface AppConfig {
   tableStorage: TableStorageConfig;
@@ -17,6 +36,7 @@ export interface AppConfig {
   defaultScope: Scope;
   /** Business-portfolio scope of each channel registration ID (lower case). */
   scopeByChannel: ReadonlyMap<ChannelId, Scope>;
+  messaging: MessagingConfig;
 }
 
 /** Every setting the app reads, for documentation and the infra checks. */
@@ -27,6 +47,12 @@ export const CONFIG_SETTINGS = [
   "TABLE_NAME_PREFIX",
   "DEFAULT_SCOPE",
   "CHANNEL_SCOPES",
+  "ACS_CONNECTION_STRING",
+  "ACS_ENDPOINT",
+  "ACS_CHANNEL_IDS",
+  "SEND_ADDRESS_PREFERENCE",
+  "BSUID_SENDS_ENABLED",
+  "AUTHENTICATION_TEMPLATES",
 ] as const;
 
 const SCOPE_PATTERN = /^[A-Za-z0-9-]{1,63}$/;
@@ -94,8 +120,58 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const messaging = readMessagingConfig(env, problems);
+
   if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
-  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel };
+  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel, messaging };
+}
+
+function readMessagingConfig(env: Env, problems: string[]): MessagingConfig {
+  const connectionString = setting(env, "ACS_CONNECTION_STRING");
+  const endpoint = setting(env, "ACS_ENDPOINT");
+  let acs: AcsConfig | undefined;
+  if (connectionString && endpoint) problems.push("set only one of ACS_CONNECTION_STRING and ACS_ENDPOINT");
+  else if (connectionString) {
+    if (!/endpoint=https?:\/\/[^;]+;\s*accesskey=[^;]+/i.test(connectionString)) {
+      problems.push(
+        "ACS_CONNECTION_STRING must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>",
+      );
+    } else acs = { kind: "connectionString", connectionString };
+  } else if (endpoint) {
+    if (!/^https?:\/\/[^\s/]+/.test(endpoint)) {
+      problems.push("ACS_ENDPOINT must be a URL such as https://<resource>.communication.azure.com");
+    } else acs = { kind: "endpoint", endpoint, managedIdentityClientId: setting(env, "AZURE_CLIENT_ID") };
+  }
+
+  const channelIds: ChannelId[] = [];
+  for (const raw of (setting(env, "ACS_CHANNEL_IDS") ?? "")
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean)) {
+    if (isGuid(raw)) channelIds.push(raw.toLowerCase() as ChannelId);
+    else problems.push(`ACS_CHANNEL_IDS entry "${raw}" is not a channel registration ID (GUID)`);
+  }
+
+  const preference = (setting(env, "SEND_ADDRESS_PREFERENCE") ?? "bsuid").toLowerCase();
+  if (preference !== "bsuid" && preference !== "phone") problems.push("SEND_ADDRESS_PREFERENCE must be bsuid or phone");
+
+  const bsuidSends = (setting(env, "BSUID_SENDS_ENABLED") ?? "true").toLowerCase();
+  if (bsuidSends !== "true" && bsuidSends !== "false") problems.push("BSUID_SENDS_ENABLED must be true or false");
+
+  const authenticationTemplates = new Set(
+    (setting(env, "AUTHENTICATION_TEMPLATES") ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+
+  return {
+    acs,
+    channelIds,
+    addressPreference: preference === "phone" ? "phone" : "bsuid",
+    bsuidSendsEnabled: bsuidSends !== "false",
+    authenticationTemplates,
+  };
 }
 
 /** The scope a channel's contacts live in. */

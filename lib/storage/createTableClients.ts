@@ -13,6 +13,8 @@ export interface AppTables {
   messages: TableClient;
   /** Events acknowledged as permanently bad, with the reason and the raw event. */
   rejectedEvents: TableClient;
+  /** Send records by idempotency key, so a retried send returns the first result and sends nothing twice. */
+  sends: TableClient;
 }
 
 function isLoopback(url: string): boolean {
@@ -64,6 +66,7 @@ export function createTableClients(
     identityKeys: make("identityKeys"),
     messages: make("messages"),
     rejectedEvents: make("rejectedEvents"),
+    sends: make("sends"),
   };
 }
 
