@@ -1,0 +1,7 @@
+import { app } from "@azure/functions";
+import { sendMessageApi } from "../lib/http/sendMessageApi";
+import { httpHandler } from "./shared/adapters";
+
+export const sendMessageHandler = httpHandler(sendMessageApi);
+
+app.http("sendMessage", { methods: ["POST"], authLevel: "function", route: "messages", handler: sendMessageHandler });

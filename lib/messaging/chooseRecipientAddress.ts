@@ -1,0 +1,57 @@
+import { RuleRefusalError } from "../errors";
+import type { Contact } from "../identity/types";
+import type { MessagingConfig } from "../config/loadConfig";
+
+/** The one recipient a send goes to, and why. */
+export interface AddressChoice {
+  /** A BSUID (sent whole, byte for byte) or an E.164 phone number with `+`. */
+  to: string;
+  addressedBy: "bsuid" | "phone";
+  reason: string;
+}
+
+/**
+ * Chooses the `to` value for a send to `contact`, by these rules:
+ * 1. Authentication templates (one-tap, zero-tap, copy-code) need a phone: WhatsApp refuses them for BSUIDs (131062).
+ *    Without a phone the send is refused up front, asking for the user's number.
+ * 2. With `bsuidSendsEnabled` false (tenants where BSUID sending is not live), only phones are used; a BSUID-only
+ *    contact is refused.
+ * 3. Otherwise the preferred identifier (`bsuid` by default: it reaches username users and is the durable key) when the
+ *    contact has it, else the other one.
+ */
+export function chooseRecipientAddress(
+  contact: Pick<Contact, "bsuid" | "phone">,
+  settings: Pick<MessagingConfig, "addressPreference" | "bsuidSendsEnabled">,
+  isAuthenticationTemplate: boolean,
+): AddressChoice {
+  const { bsuid, phone } = contact;
+  if (isAuthenticationTemplate) {
+    if (phone) return { to: phone, addressedBy: "phone", reason: "authentication templates need a phone number" };
+    throw new RuleRefusalError(
+      "authentication_template_needs_phone",
+      "Authentication templates can only be sent to a phone number, and this contact's number is unknown (they " +
+        "use a WhatsApp username). Ask the user to share their phone number, then send again.",
+    );
+  }
+  if (!settings.bsuidSendsEnabled) {
+    if (phone)
+      return { to: phone, addressedBy: "phone", reason: "BSUID sending is disabled (BSUID_SENDS_ENABLED=false)" };
+    throw new RuleRefusalError(
+      "bsuid_sends_disabled",
+      "This contact is known only by BSUID and sending to BSUIDs is disabled (BSUID_SENDS_ENABLED=false). Enable " +
+        "it once BSUID sending is live for this tenant, or obtain the user's phone number.",
+    );
+  }
+  if (settings.addressPreference === "phone" && phone) {
+    return { to: phone, addressedBy: "phone", reason: "phone preferred (SEND_ADDRESS_PREFERENCE=phone)" };
+  }
+  if (bsuid) {
+    return {
+      to: bsuid,
+      addressedBy: "bsuid",
+      reason: settings.addressPreference === "phone" ? "no phone known; BSUID used" : "BSUID preferred (durable key)",
+    };
+  }
+  if (phone) return { to: phone, addressedBy: "phone", reason: "no BSUID known; phone used" };
+  throw new RuleRefusalError("no_address", "The contact has neither a BSUID nor a phone number to send to");
+}

@@ -1,0 +1,50 @@
+import type { Logger } from "../logging/createLogger";
+import type { TemplateSummary } from "../sending/listTemplates";
+
+/** Tells whether a template is an authentication template (which WhatsApp refuses to send to a BSUID). */
+export interface TemplateCatalog {
+  isAuthenticationTemplate(channelId: string, templateName: string): Promise<boolean>;
+}
+
+const DEFAULT_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Creates a catalog answering from the `AUTHENTICATION_TEMPLATES` setting and, when given, from ACS's template listing
+ * (cached per channel, so sends do not list templates every time). A failed listing falls back to the setting alone
+ * and is retried on a later send: sending must not depend on the listing being up.
+ */
+export function createTemplateCatalog(options: {
+  configured: ReadonlySet<string>;
+  listTemplates?: (channelId: string) => Promise<TemplateSummary[]>;
+  logger: Logger;
+  ttlMs?: number;
+  now?: () => number;
+}): TemplateCatalog {
+  const cache = new Map<string, { at: number; authentication: Set<string> }>();
+  const now = options.now ?? Date.now;
+  const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
+
+  return {
+    async isAuthenticationTemplate(channelId, templateName) {
+      if (options.configured.has(templateName)) return true;
+      if (!options.listTemplates) return false;
+      let entry = cache.get(channelId);
+      if (!entry || now() - entry.at > ttl) {
+        try {
+          const templates = await options.listTemplates(channelId);
+          entry = {
+            at: now(),
+            authentication: new Set(templates.filter((t) => t.isAuthentication).map((t) => t.name)),
+          };
+          cache.set(channelId, entry);
+        } catch (error) {
+          options.logger.warn("template listing failed; using AUTHENTICATION_TEMPLATES only", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return false;
+        }
+      }
+      return entry.authentication.has(templateName);
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { AppConfig } from "../config/loadConfig";
+import { resolveScope } from "../config/loadConfig";
+import { NotFoundError, RuleRefusalError, ValidationError } from "../errors";
+import type { IdentityStore } from "../identity/createIdentityStore";
+import { followContact } from "../identity/resolveContact";
+import type { Contact } from "../identity/types";
+import type { MessageLedger } from "../ledger/createMessageLedger";
+import type { Logger } from "../logging/createLogger";
+import { maskIdentifier } from "../logging/mask";
+import type { MessageSender } from "../sending/createMessageSender";
+import type { OutboundMessage } from "../sending/outboundMessage";
+import type { Bsuid } from "../values/Bsuid";
+import type { ChannelId } from "../values/ChannelId";
+import type { PhoneNumber } from "../values/PhoneNumber";
+import type { ContactId } from "../values/identifiers";
+import { assertCustomerServiceWindow } from "./assertCustomerServiceWindow";
+import { chooseRecipientAddress } from "./chooseRecipientAddress";
+import type { SendOutcome, SendRecordStore } from "./createSendRecordStore";
+import type { TemplateCatalog } from "./createTemplateCatalog";
+
+/** Who to send to: a contact by ID, or the contact holding a BSUID or phone (in the channel's scope). */
+export type Recipient = { contactId: ContactId } | { bsuid: Bsuid } | { phone: PhoneNumber };
+
+/** A send as callers ask for it. */
+export interface SendCommand {
+  recipient: Recipient;
+  /** Optional when exactly one channel is configured. */
+  channelId?: ChannelId | undefined;
+  message: OutboundMessage;
+  /** Same key, same result, nothing sent twice. */
+  idempotencyKey?: string | undefined;
+}
+
+/** What a send needs. */
+export interface SendDeps {
+  config: Pick<AppConfig, "defaultScope" | "scopeByChannel" | "messaging">;
+  identityStore: IdentityStore;
+  ledger: MessageLedger;
+  sends: SendRecordStore;
+  sender: MessageSender;
+  templates: TemplateCatalog;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** An accepted send; `replayed` when an earlier send with the same idempotency key is being answered again. */
+export interface SentMessage extends SendOutcome {
+  replayed: boolean;
+  /** Why this identifier was chosen. */
+  reason: string;
+}
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Validates an `Idempotency-Key` (1-255 visible ASCII characters). */
+export function parseIdempotencyKey(value: unknown): string {
+  if (typeof value === "string" && IDEMPOTENCY_KEY_PATTERN.test(value)) return value;
+  throw new ValidationError("Idempotency-Key must be 1-255 visible ASCII characters", {
+    code: "invalid_idempotency_key",
+    field: "Idempotency-Key",
+  });
+}
+
+function chooseChannel(deps: SendDeps, requested: ChannelId | undefined): ChannelId {
+  const configured = deps.config.messaging.channelIds;
+  if (requested) {
+    if (configured.length > 0 && !configured.includes(requested)) {
+      throw new ValidationError("channelId is not one of the channels configured in ACS_CHANNEL_IDS", {
+        code: "unknown_channel",
+        field: "channelId",
+      });
+    }
+    return requested;
+  }
+  if (configured.length === 1) return configured[0]!;
+  throw new ValidationError(
+    configured.length === 0
+      ? "channelId is required (no channel is configured in ACS_CHANNEL_IDS)"
+      : "channelId is required when several channels are configured",
+    { code: "missing_channel", field: "channelId" },
+  );
+}
+
+async function findRecipient(deps: SendDeps, recipient: Recipient, channelId: ChannelId): Promise<Contact> {
+  let contactId: ContactId | undefined;
+  if ("contactId" in recipient) contactId = recipient.contactId;
+  else {
+    const scope = resolveScope(deps.config, channelId);
+    const key =
+      "bsuid" in recipient
+        ? await deps.identityStore.getKey(scope, "bsuid", recipient.bsuid)
+        : await deps.identityStore.getKey(scope, "phone", recipient.phone);
+    contactId = key?.contactId;
+  }
+  const stored = contactId ? await followContact(deps.identityStore, contactId) : undefined;
+  if (!stored) throw new NotFoundError("No contact matches the recipient", "contact_not_found");
+  return stored.contact;
+}
+
+function fingerprintOf(command: SendCommand, channelId: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ recipient: command.recipient, channelId, message: command.message }))
+    .digest("hex");
+}
+
+function summaryOf(message: OutboundMessage): string {
+  switch (message.kind) {
+    case "text":
+      return message.text.slice(0, 200);
+    case "template":
+      return `[template] ${message.name}`;
+    case "reaction":
+      return `[reaction] ${message.emoji}`;
+    case "interactive":
+      return `[interactive] ${message.body.slice(0, 180)}`;
+    default:
+      return `[${message.kind}]${"caption" in message && message.caption ? ` ${message.caption.slice(0, 180)}` : ""}`;
+  }
+}
+
+/**
+ * Sends a message to a contact by the rules: the address is chosen by `chooseRecipientAddress` (authentication
+ * templates need a phone; BSUID preferred otherwise), non-template messages need an open 24-hour window, and every
+ * refusal happens before ACS is called.
+ *
+ * Idempotent: with an idempotency key, the first send's result is stored and returned for every repeat, and every
+ * attempt carries the same `Repeatability-Request-ID` / `Repeatability-First-Sent`, so even a crash between ACS
+ * accepting the send and the result being stored does not send twice. Every accepted send is recorded in the ledger,
+ * where its delivery statuses attach.
+ */
+export async function sendToContact(deps: SendDeps, command: SendCommand): Promise<SentMessage> {
+  const channelId = chooseChannel(deps, command.channelId);
+  const fingerprint = fingerprintOf(command, channelId);
+  const now = deps.clock();
+
+  const contact = await findRecipient(deps, command.recipient, channelId);
+  const isAuthentication =
+    command.message.kind === "template" &&
+    (await deps.templates.isAuthenticationTemplate(channelId, command.message.name));
+  const choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
+
+  let repeatability: { repeatabilityRequestId: string; repeatabilityFirstSent: Date } = {
+    repeatabilityRequestId: randomUUID(),
+    repeatabilityFirstSent: now,
+  };
+  if (command.idempotencyKey) {
+    const record = await deps.sends.begin(command.idempotencyKey, fingerprint, now);
+    if (record.fingerprint !== fingerprint) {
+      throw new RuleRefusalError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different request; use a new key for a new message.",
+      );
+    }
+    if (record.outcome) return { ...record.outcome, replayed: true, reason: "replay of an earlier send with this key" };
+    repeatability = {
+      repeatabilityRequestId: record.repeatabilityRequestId,
+      repeatabilityFirstSent: record.repeatabilityFirstSent,
+    };
+  }
+  // The window is checked after the replay lookup: a repeat of an accepted send answers with its result even if the
+  // window has closed since.
+  assertCustomerServiceWindow(contact, channelId, command.message, now);
+
+  const result = await deps.sender.send({
+    channelId,
+    to: choice.to,
+    message: command.message,
+    ...repeatability,
+    ...(isAuthentication ? { templateCategory: "AUTHENTICATION" } : {}),
+  });
+  const outcome: SendOutcome = {
+    messageId: result.messageId,
+    to: choice.to,
+    addressedBy: choice.addressedBy,
+    contactId: contact.contactId,
+    channelId,
+  };
+  await deps.ledger.recordOutbound({
+    messageId: result.messageId as never,
+    contactId: contact.contactId,
+    channelId,
+    messageType: command.message.kind,
+    summary: summaryOf(command.message),
+    at: now.toISOString(),
+    addressedBy: choice.addressedBy,
+    templateName: command.message.kind === "template" ? command.message.name : null,
+  });
+  if (command.idempotencyKey) await deps.sends.complete(command.idempotencyKey, outcome);
+  deps.logger.info("message sent", {
+    contactId: contact.contactId,
+    kind: command.message.kind,
+    addressedBy: choice.addressedBy,
+    to: maskIdentifier(choice.to),
+    reason: choice.reason,
+  });
+  return { ...outcome, replayed: false, reason: choice.reason };
+}
