@@ -21,3 +21,8 @@ export async function createTestTables(): Promise<AppTables> {
   await ensureTables(tables);
   return tables;
 }
+
+/** Connection string with blob, queue and table endpoints of the test Azurite. */
+export function azuriteStorageConnectionString(): string {
+  return inject("storageConnectionString");
+}

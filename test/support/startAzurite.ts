@@ -7,6 +7,8 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     tableConnectionString: string;
+    /** Blob, queue and table endpoints of the same Azurite, for storage clients other than tables. */
+    storageConnectionString: string;
   }
 }
 
@@ -39,20 +41,31 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`azurite-table did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-/** Starts an in-memory Azurite table service for the test run and stops it afterwards. */
+/** Starts an in-memory Azurite (blob, queue and table services) for the test run and stops it afterwards. */
 export default async function startAzurite(project: TestProject): Promise<() => Promise<void>> {
   const port = await freePort();
+  const queuePort = await freePort();
+  const blobPort = await freePort();
   const child = spawn(
     process.execPath,
     [
-      join(dirname(require.resolve("azurite/package.json")), "dist/src/table/main.js"),
+      join(dirname(require.resolve("azurite/package.json")), "dist/src/azurite.js"),
       "--inMemoryPersistence",
       "--tableHost",
       "127.0.0.1",
       "--tablePort",
       String(port),
+      "--queueHost",
+      "127.0.0.1",
+      "--queuePort",
+      String(queuePort),
+      "--blobHost",
+      "127.0.0.1",
+      "--blobPort",
+      String(blobPort),
       "--disableTelemetry",
       "--silent",
+      "--skipApiVersionCheck",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -67,6 +80,12 @@ export default async function startAzurite(project: TestProject): Promise<() => 
   project.provide(
     "tableConnectionString",
     `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
+  );
+  project.provide(
+    "storageConnectionString",
+    `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
+      `BlobEndpoint=http://127.0.0.1:${blobPort}/${ACCOUNT};QueueEndpoint=http://127.0.0.1:${queuePort}/${ACCOUNT};` +
+      `TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
   );
   return async () => {
     child.kill("SIGTERM");
