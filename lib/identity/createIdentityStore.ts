@@ -40,10 +40,12 @@ export interface StoredContact {
   mergedInto: ContactId | null;
 }
 
-/** An identity key with its ETag. */
+/** An identity key with its ETag and when it was last written. */
 export interface StoredKey {
   contactId: ContactId;
   etag: string;
+  /** Server time of the key's last write; tells a crashed creation from one still in flight. */
+  writtenAt: Date;
 }
 
 /** The identity map's storage operations: point reads and conditional writes only. */
@@ -51,17 +53,28 @@ export interface IdentityStore {
   getContact(contactId: ContactId): Promise<StoredContact | undefined>;
   /** Inserts a new contact and returns its ETag; undefined when one with that ID already exists. */
   createContact(contact: Contact): Promise<string | undefined>;
-  /** Replaces a contact if its ETag still matches; false on a conflicting concurrent write. */
-  updateContact(contact: Contact, etag: string, mergedInto?: ContactId | null): Promise<boolean>;
+  /** Replaces a contact if its ETag still matches; returns the new ETag, or undefined on a conflicting write. */
+  updateContact(contact: Contact, etag: string, mergedInto?: ContactId | null): Promise<string | undefined>;
   getKey(scope: Scope, kind: IdentityKind, value: string): Promise<StoredKey | undefined>;
-  /** Inserts an identity key; false when the key is already taken. */
-  claimKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId): Promise<boolean>;
-  /** Points an existing key at another contact if its ETag still matches; false on conflict. */
-  repointKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId, etag: string): Promise<boolean>;
+  /** Inserts an identity key and returns its ETag; undefined when the key is already taken. */
+  claimKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId): Promise<string | undefined>;
+  /** Points an existing key at another contact if its ETag still matches; returns the new ETag, undefined on conflict. */
+  repointKey(
+    scope: Scope,
+    kind: IdentityKind,
+    value: string,
+    contactId: ContactId,
+    etag: string,
+  ): Promise<string | undefined>;
   /** Deletes a key if its ETag still matches; false on conflict (already deleted counts as done). */
   deleteKey(scope: Scope, kind: IdentityKind, value: string, etag: string): Promise<boolean>;
   /** Every live (not merged) contact of a scope, for exports and the demo; a partition-crossing query, never on the hot path. */
   listContacts(scope?: Scope): Promise<Contact[]>;
+  /**
+   * True when a key's value is known without a storage read (see `createCachedIdentityStore`). Resolution uses it to
+   * claim unseen identifiers straight away instead of reading first.
+   */
+  knowsKey?(scope: Scope, kind: IdentityKind, value: string): boolean;
 }
 
 /** The partition key of an identity key: one partition per identifier spreads load and keeps reads point reads. */
@@ -163,10 +176,10 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
 
     async updateContact(contact, etag, mergedInto = null) {
       try {
-        await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
-        return true;
+        const response = await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
+        return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || statusOf(error) === 404) return false;
+        if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
         throw asTransient("contact update", error);
       }
     },
@@ -174,7 +187,11 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
     async getKey(scope, kind, value) {
       try {
         const entity = await identityKeys.getEntity<KeyEntity>(identityKeyPartition(scope, kind, value), KEY_ROW);
-        return { contactId: entity.contactId as ContactId, etag: entity.etag };
+        return {
+          contactId: entity.contactId as ContactId,
+          etag: entity.etag,
+          writtenAt: entity.timestamp ? new Date(entity.timestamp) : new Date(0),
+        };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw asTransient("identity key read", error);
@@ -183,30 +200,30 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
 
     async claimKey(scope, kind, value, contactId) {
       try {
-        await identityKeys.createEntity<KeyEntity>({
+        const response = await identityKeys.createEntity<KeyEntity>({
           partitionKey: identityKeyPartition(scope, kind, value),
           rowKey: KEY_ROW,
           contactId,
           scope,
           kind,
         });
-        return true;
+        return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 409) return false;
+        if (statusOf(error) === 409) return undefined;
         throw asTransient("identity key insert", error);
       }
     },
 
     async repointKey(scope, kind, value, contactId, etag) {
       try {
-        await identityKeys.updateEntity<KeyEntity>(
+        const response = await identityKeys.updateEntity<KeyEntity>(
           { partitionKey: identityKeyPartition(scope, kind, value), rowKey: KEY_ROW, contactId, scope, kind },
           "Replace",
           { etag },
         );
-        return true;
+        return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || statusOf(error) === 404) return false;
+        if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
         throw asTransient("identity key update", error);
       }
     },

@@ -7,7 +7,7 @@ import type { ChannelId } from "../values/ChannelId";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
 import { absorbContact, recordInbound, sameContact } from "./contactRules";
-import type { IdentityStore, StoredContact } from "./createIdentityStore";
+import type { IdentityStore, StoredContact, StoredKey } from "./createIdentityStore";
 import type { Contact, IdentityKind } from "./types";
 
 /** What resolution needs from the outside world. */
@@ -73,20 +73,29 @@ async function pause(attempt: number): Promise<void> {
 }
 
 /**
+ * How long a key may point at a contact that does not exist before it is treated as a crashed creation and healed.
+ * Younger keys belong to a creation still in flight on another instance: the reader waits and retries instead.
+ */
+export const HEAL_AFTER_MS = 10_000;
+
+/**
  * Reads a contact, following merge tombstones to the survivor. When an identity key points at a contact that does not
- * exist (a writer stopped between claiming the key and creating the contact), the contact is created from the key, so
- * the map heals itself instead of staying broken.
+ * exist and the key is older than {@link HEAL_AFTER_MS} (a writer stopped between claiming the key and creating the
+ * contact), the contact is created from the key, so the map heals itself instead of staying broken.
  */
 export async function followContact(
   store: IdentityStore,
   contactId: ContactId,
-  heal?: { scope: Scope; kind: IdentityKind; value: string; now: string },
+  heal?: { scope: Scope; kind: IdentityKind; value: string; now: Date; keyWrittenAt: Date },
 ): Promise<StoredContact | undefined> {
   let id = contactId;
   for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
     let stored = await store.getContact(id);
     if (!stored && heal && hop === 0) {
-      const contact = blankContact(id, heal.scope, heal.now);
+      if (heal.now.getTime() - heal.keyWrittenAt.getTime() < HEAL_AFTER_MS) {
+        throw new Retry("identity key points at a contact still being created");
+      }
+      const contact = blankContact(id, heal.scope, heal.now.toISOString());
       if (heal.kind === "bsuid") contact.bsuid = heal.value as Bsuid;
       else contact.phone = heal.value as PhoneNumber;
       const etag = await store.createContact(contact);
@@ -104,11 +113,11 @@ async function locate(
   scope: Scope,
   kind: IdentityKind,
   value: string,
-  now: string,
-): Promise<{ key: { contactId: ContactId; etag: string }; contact: StoredContact } | undefined> {
+  now: Date,
+): Promise<{ key: StoredKey; contact: StoredContact } | undefined> {
   const key = await store.getKey(scope, kind, value);
   if (!key) return undefined;
-  const contact = await followContact(store, key.contactId, { scope, kind, value, now });
+  const contact = await followContact(store, key.contactId, { scope, kind, value, now, keyWrittenAt: key.writtenAt });
   if (!contact) throw new Retry("identity key points at a contact that vanished");
   return { key, contact };
 }
@@ -141,19 +150,69 @@ export async function resolveContact(deps: IdentityDeps, input: ResolveInput): P
 
 async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<ResolveOutcome | Retry> {
   const { store, logger } = deps;
-  const now = (deps.clock?.() ?? new Date()).toISOString();
+  const nowDate = deps.clock?.() ?? new Date();
+  const now = nowDate.toISOString();
   const newId = deps.newContactId ?? createContactId;
   const { scope, bsuid, phone } = input;
   const actions: ResolveAction[] = [];
   let current: StoredContact | undefined;
+  let byPhone: Awaited<ReturnType<typeof locate>>;
   let created = false;
 
-  try {
-    if (bsuid) current = (await locate(store, scope, "bsuid", bsuid, now))?.contact;
+  const createNew = async (contact: Contact): Promise<StoredContact | Retry> => {
+    const withInbound = input.inbound ? recordInbound(contact, input.inbound.channelId, input.inbound.at) : contact;
+    const etag = await store.createContact(withInbound);
+    if (!etag) return new Retry("contact created concurrently");
+    created = true;
+    return { contact: withInbound, etag, mergedInto: null };
+  };
 
-    let byPhone: Awaited<ReturnType<typeof locate>>;
-    if (phone && (!current || current.contact.phone !== phone)) {
-      byPhone = await locate(store, scope, "phone", phone, now);
+  try {
+    // Claim-first for identifiers this instance has not seen: for a new user that saves the reads, so a first
+    // message costs two key inserts and one contact insert. A taken key falls through to the read path below.
+    if (bsuid && store.knowsKey && !store.knowsKey(scope, "bsuid", bsuid)) {
+      const claimedId = newId();
+      const claimEtag = await store.claimKey(scope, "bsuid", bsuid, claimedId);
+      if (claimEtag) {
+        const fresh = { ...blankContact(claimedId, scope, now), bsuid };
+        const phoneClaimed = phone ? await store.claimKey(scope, "phone", phone, claimedId) : undefined;
+        if (!phone || phoneClaimed) {
+          const made = await createNew(phone ? { ...fresh, phone } : fresh);
+          if (made instanceof Retry) return made;
+          actions.push("created");
+          if (phone) actions.push("attachedPhone");
+          return { contact: made.contact, actions };
+        }
+        // The phone already belongs to a contact. A phone-only contact (a CRM import, a pre-BSUID sender) takes the
+        // BSUID: point the just-claimed key at it. Otherwise the new contact is created and the phone rules below apply.
+        byPhone = await locate(store, scope, "phone", phone, nowDate);
+        if (
+          byPhone &&
+          byPhone.contact.contact.bsuid === null &&
+          (await store.repointKey(scope, "bsuid", bsuid, byPhone.contact.contact.contactId, claimEtag))
+        ) {
+          current = byPhone.contact;
+          actions.push("attachedBsuid");
+        } else {
+          const made = await createNew(fresh);
+          if (made instanceof Retry) return made;
+          current = made;
+        }
+      }
+    }
+    if (!current && phone && !bsuid && store.knowsKey && !store.knowsKey(scope, "phone", phone)) {
+      const claimedId = newId();
+      if (await store.claimKey(scope, "phone", phone, claimedId)) {
+        const made = await createNew({ ...blankContact(claimedId, scope, now), phone });
+        if (made instanceof Retry) return made;
+        return { contact: made.contact, actions: ["created"] };
+      }
+    }
+
+    if (!current && bsuid) current = (await locate(store, scope, "bsuid", bsuid, nowDate))?.contact;
+
+    if (!byPhone && phone && (!current || current.contact.phone !== phone)) {
+      byPhone = await locate(store, scope, "phone", phone, nowDate);
     }
 
     if (!current) {
@@ -165,22 +224,18 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
           current = target;
           actions.push("attachedBsuid");
         } else {
-          const contact = { ...blankContact(contactId, scope, now), bsuid };
-          const etag = await store.createContact(contact);
-          if (!etag) return new Retry("contact created concurrently");
-          current = { contact, etag, mergedInto: null };
-          created = true;
+          const made = await createNew({ ...blankContact(contactId, scope, now), bsuid });
+          if (made instanceof Retry) return made;
+          current = made;
         }
       } else if (byPhone) {
         current = byPhone.contact;
       } else if (phone) {
         const contactId = newId();
         if (!(await store.claimKey(scope, "phone", phone, contactId))) return new Retry("phone claimed concurrently");
-        const contact = { ...blankContact(contactId, scope, now), phone };
-        const etag = await store.createContact(contact);
-        if (!etag) return new Retry("contact created concurrently");
-        current = { contact, etag, mergedInto: null };
-        created = true;
+        const made = await createNew({ ...blankContact(contactId, scope, now), phone });
+        if (made instanceof Retry) return made;
+        current = made;
       }
     }
     if (!current) return new Retry("no contact located");

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { createCachedIdentityStore } from "../../lib/identity/createCachedIdentityStore";
 import { createIdentityStore, type IdentityStore } from "../../lib/identity/createIdentityStore";
 import { relinkContact } from "../../lib/identity/relinkContact";
-import { followContact, resolveContact, type IdentityDeps } from "../../lib/identity/resolveContact";
+import { followContact, HEAL_AFTER_MS, resolveContact, type IdentityDeps } from "../../lib/identity/resolveContact";
 import { parseBsuid } from "../../lib/values/Bsuid";
 import { parseChannelId } from "../../lib/values/ChannelId";
 import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
@@ -21,14 +22,23 @@ function inbound(at: string) {
   return { channelId: channel, at };
 }
 
-describe("resolveContact against Azurite", () => {
+// Every rule holds for the plain store (read first) and for the cached one the app uses (claim first for unseen keys).
+const STORES = [
+  ["the plain store", (tables: Parameters<typeof createIdentityStore>[0]) => createIdentityStore(tables)],
+  [
+    "the cached store",
+    (tables: Parameters<typeof createIdentityStore>[0]) => createCachedIdentityStore(createIdentityStore(tables)),
+  ],
+] as const;
+
+describe.each(STORES)("resolveContact against Azurite with %s", (_name, makeStore) => {
   let store: IdentityStore;
   let deps: IdentityDeps;
   let logger: ReturnType<typeof createTestLogger>;
 
   beforeEach(async () => {
     const tables = await createTestTables();
-    store = createIdentityStore(tables);
+    store = makeStore(tables);
     logger = createTestLogger();
     deps = { store, logger };
   });
@@ -171,20 +181,46 @@ describe("resolveContact against Azurite", () => {
     expect(contacts[0]).toMatchObject({ bsuid, phone });
   });
 
-  it("self-heals when a key points at a contact that was never created", async () => {
+  it("self-heals when a key has pointed at a missing contact for longer than the grace period", async () => {
     await store.claimKey(scope, "bsuid", bsuid, "c_0123456789abcdef0123456789abcdef" as never);
-    const outcome = await resolveContact(deps, { scope, bsuid, phone });
+    const later = () => new Date(Date.now() + HEAL_AFTER_MS + 5_000);
+    const outcome = await resolveContact({ ...deps, clock: later }, { scope, bsuid, phone });
     expect(outcome.contact.contactId).toBe("c_0123456789abcdef0123456789abcdef");
     expect(outcome.contact).toMatchObject({ bsuid, phone });
   });
+
+  it("waits for an in-flight creation instead of healing when the key is young", async () => {
+    const contactId = "c_0123456789abcdef0123456789abcdef" as never;
+    await store.claimKey(scope, "bsuid", bsuid, contactId);
+    const creation = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await store.createContact({
+        contactId,
+        scope,
+        bsuid,
+        phone: null,
+        externalId: "created-by-the-claimer",
+        name: null,
+        firstSeen: null,
+        lastSeen: null,
+        lastInboundByChannel: {},
+        createdAt: new Date().toISOString(),
+        mergedContactIds: [],
+        previousBsuids: [],
+      });
+    })();
+    const outcome = await resolveContact(deps, { scope, bsuid });
+    await creation;
+    expect(outcome.contact.externalId).toBe("created-by-the-claimer");
+  });
 });
 
-describe("relinkContact against Azurite", () => {
+describe.each(STORES)("relinkContact against Azurite with %s", (_name, makeStore) => {
   let store: IdentityStore;
   let deps: IdentityDeps;
 
   beforeEach(async () => {
-    store = createIdentityStore(await createTestTables());
+    store = makeStore(await createTestTables());
     deps = { store, logger: createTestLogger() };
   });
 

@@ -1,0 +1,120 @@
+import type { ContactId, Scope } from "../values/identifiers";
+import { identityKeyPartition, type IdentityStore, type StoredContact, type StoredKey } from "./createIdentityStore";
+import type { IdentityKind } from "./types";
+
+/** Cache limits. */
+export interface IdentityCacheOptions {
+  /** Entries kept per kind (keys, contacts); the least recently used go first. */
+  maxEntries?: number;
+  /** How long an entry is trusted before it is read again. */
+  ttlMs?: number;
+  now?: () => number;
+}
+
+interface Entry<T> {
+  value: T;
+  at: number;
+}
+
+/** A small LRU map with expiry; Map iteration order is insertion order, so re-inserting marks an entry as recent. */
+function createLru<T>(maxEntries: number, ttlMs: number, now: () => number) {
+  const map = new Map<string, Entry<T>>();
+  return {
+    get(key: string): T | undefined {
+      const entry = map.get(key);
+      if (!entry) return undefined;
+      if (now() - entry.at > ttlMs) {
+        map.delete(key);
+        return undefined;
+      }
+      map.delete(key);
+      map.set(key, entry);
+      return entry.value;
+    },
+    set(key: string, value: T): void {
+      map.delete(key);
+      map.set(key, { value, at: now() });
+      if (map.size > maxEntries) map.delete(map.keys().next().value as string);
+    },
+    delete(key: string): void {
+      map.delete(key);
+    },
+  };
+}
+
+/**
+ * Wraps an identity store with a per-process cache of identity keys and contacts (with their ETags), so a known
+ * contact costs no reads: its update goes straight out with the cached ETag.
+ *
+ * Safe with many instances because nothing is trusted blindly: every write stays ETag-conditional, so a stale entry
+ * costs one failed write (412), which evicts it and makes resolution re-read. Key changes (merge, phone move, release)
+ * always also rewrite the contact the key pointed at, so they surface as such a conflict. Entries expire after
+ * `ttlMs` (default 60 s) to bound how long a read-only path can see old data; the table stays the source of truth.
+ */
+export function createCachedIdentityStore(inner: IdentityStore, options: IdentityCacheOptions = {}): IdentityStore {
+  const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntries ?? 50_000;
+  const ttlMs = options.ttlMs ?? 60_000;
+  const keys = createLru<StoredKey>(maxEntries, ttlMs, now);
+  const contacts = createLru<StoredContact>(maxEntries, ttlMs, now);
+
+  return {
+    async getContact(contactId) {
+      const cached = contacts.get(contactId);
+      if (cached) return cached;
+      const stored = await inner.getContact(contactId);
+      if (stored) contacts.set(contactId, stored);
+      return stored;
+    },
+
+    async createContact(contact) {
+      const etag = await inner.createContact(contact);
+      if (etag) contacts.set(contact.contactId, { contact, etag, mergedInto: null });
+      else contacts.delete(contact.contactId);
+      return etag;
+    },
+
+    async updateContact(contact, etag, mergedInto = null) {
+      const next = await inner.updateContact(contact, etag, mergedInto);
+      if (next) contacts.set(contact.contactId, { contact, etag: next, mergedInto });
+      else contacts.delete(contact.contactId);
+      return next;
+    },
+
+    async getKey(scope, kind, value) {
+      const id = identityKeyPartition(scope, kind, value);
+      const cached = keys.get(id);
+      if (cached) return cached;
+      const stored = await inner.getKey(scope, kind, value);
+      if (stored) keys.set(id, stored);
+      return stored;
+    },
+
+    async claimKey(scope, kind, value, contactId: ContactId) {
+      const id = identityKeyPartition(scope, kind, value);
+      const etag = await inner.claimKey(scope, kind, value, contactId);
+      if (etag) keys.set(id, { contactId, etag, writtenAt: new Date(now()) });
+      else keys.delete(id);
+      return etag;
+    },
+
+    async repointKey(scope, kind, value, contactId, etag) {
+      const id = identityKeyPartition(scope, kind, value);
+      const next = await inner.repointKey(scope, kind, value, contactId, etag);
+      if (next) keys.set(id, { contactId, etag: next, writtenAt: new Date(now()) });
+      else keys.delete(id);
+      return next;
+    },
+
+    async deleteKey(scope, kind, value, etag) {
+      keys.delete(identityKeyPartition(scope, kind, value));
+      return inner.deleteKey(scope, kind, value, etag);
+    },
+
+    listContacts: (scope?: Scope) => inner.listContacts(scope),
+
+    knowsKey(scope: Scope, kind: IdentityKind, value: string) {
+      return keys.get(identityKeyPartition(scope, kind, value)) !== undefined;
+    },
+  };
+}
