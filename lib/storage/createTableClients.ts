@@ -1,5 +1,4 @@
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
 import type { AppConfig, TableStorageConfig } from "../config/loadConfig";
 
@@ -32,11 +31,17 @@ function connectionStringTargetsLoopback(connectionString: string): boolean {
   return endpoint !== undefined && isLoopback(endpoint);
 }
 
-/** Creates the credential used for managed-identity access: a user-assigned identity when a client ID is given. */
+/**
+ * Creates the credential used for managed-identity access: a user-assigned identity when a client ID is given.
+ * `@azure/identity` is loaded here, on first use, not at start-up: it is a third of the app's load time and local
+ * runs (connection strings) never need it.
+ */
 export function createCredential(managedIdentityClientId: string | undefined): TokenCredential {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+  const identity = require("@azure/identity") as typeof import("@azure/identity");
   return managedIdentityClientId
-    ? new ManagedIdentityCredential({ clientId: managedIdentityClientId })
-    : new DefaultAzureCredential();
+    ? new identity.ManagedIdentityCredential({ clientId: managedIdentityClientId })
+    : new identity.DefaultAzureCredential();
 }
 
 /**
