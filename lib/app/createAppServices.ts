@@ -1,5 +1,8 @@
+import type { TokenCredential } from "@azure/core-auth";
 import type { TableServiceClientOptions } from "@azure/data-tables";
+import type { StoragePipelineOptions } from "@azure/storage-queue";
 import { loadConfig, type AppConfig } from "../config/loadConfig";
+import { createCachedIdentityStore } from "../identity/createCachedIdentityStore";
 import { createIdentityStore, type IdentityStore } from "../identity/createIdentityStore";
 import { createMessageLedger, type MessageLedger } from "../ledger/createMessageLedger";
 import { createRejectedEventStore, type RejectedEventStore } from "../rejections/createRejectedEventStore";
@@ -15,6 +18,9 @@ import { createMessageSender, type MessageSender } from "../sending/createMessag
 import { listTemplates } from "../sending/listTemplates";
 import { createLogger, type Logger } from "../logging/createLogger";
 import { ConfigurationError } from "../errors";
+import { createForwardQueue, type ForwardQueue } from "../routing/createForwardQueue";
+import { createRouteActionStore, type RouteActionStore } from "../routing/createRouteActionStore";
+import type { Route } from "../routing/loadRoutes";
 import { createCredential, createTableClients, ensureTables, type AppTables } from "../storage/createTableClients";
 
 /** Everything the handlers need, built once per process from the validated config. */
@@ -27,21 +33,41 @@ export interface AppServices {
   sends: SendRecordStore;
   /** The ACS side; absent when neither ACS_CONNECTION_STRING nor ACS_ENDPOINT is set. */
   acs: { client: AcsMessagesClient; sender: MessageSender; templates: TemplateCatalog } | undefined;
+  /** What inbound-message routes need: the routes (loaded once, with the config), the forward queue, the action log. */
+  routing: RoutingServices;
   clock: () => Date;
+}
+
+/** The routing side of {@link AppServices}. */
+export interface RoutingServices {
+  routes: readonly Route[];
+  /** Absent when no forward queue is configured (start-up refuses routes that forward then). */
+  forwardQueue: ForwardQueue | undefined;
+  /** The route-actions table (created on first use): what each route did per inbound message. */
+  actionLog: RouteActionStore;
 }
 
 /** Process-level log sink for components that outlive one invocation (the template cache). */
 const processLogger: Logger = createLogger(console);
 
-/** Wires the services for a config. `tableOptions` lets the benchmarks and local host add pipeline policies. */
-export function createAppServices(
-  config: AppConfig,
-  options: {
-    tableOptions?: TableServiceClientOptions;
-    acsOptions?: AcsMessagesClientOptions;
-    clock?: () => Date;
-  } = {},
-): AppServices {
+/** Optional wiring of {@link createAppServices}; production passes none of it. */
+export interface AppServicesOptions {
+  /** Table client options, e.g. pipeline policies (the benchmarks count round trips with one). */
+  tableOptions?: TableServiceClientOptions;
+  /** ACS client options: retry policy, TLS settings (a private CA for the emulator's certificate), api-version. */
+  acsOptions?: AcsMessagesClientOptions;
+  /**
+   * The credential for `ACS_ENDPOINT`, instead of the managed identity the settings describe (tests and local tools
+   * that authenticate otherwise). Ignored with `ACS_CONNECTION_STRING`.
+   */
+  acsCredential?: TokenCredential;
+  /** Storage Queue client options for the forward queue (e.g. a retry policy). */
+  forwardQueueOptions?: StoragePipelineOptions;
+  clock?: () => Date;
+}
+
+/** Wires the services for a config. */
+export function createAppServices(config: AppConfig, options: AppServicesOptions = {}): AppServices {
   const tables = createTableClients(config.tableStorage, config.tableNamePrefix, options.tableOptions);
   const acsConfig = config.messaging.acs;
   let acs: AppServices["acs"];
@@ -52,7 +78,7 @@ export function createAppServices(
         : {
             kind: "endpoint",
             endpoint: acsConfig.endpoint,
-            credential: createCredential(acsConfig.managedIdentityClientId),
+            credential: options.acsCredential ?? createCredential(acsConfig.managedIdentityClientId),
           },
       options.acsOptions,
     );
@@ -69,17 +95,27 @@ export function createAppServices(
   return {
     config,
     tables,
-    identityStore: createIdentityStore(tables),
+    identityStore: createCachedIdentityStore(createIdentityStore(tables)),
     ledger: createMessageLedger(tables.messages),
     rejections: createRejectedEventStore(tables.rejectedEvents),
     sends: createSendRecordStore(tables.sends),
     acs,
+    routing: {
+      routes: config.routing.routes,
+      forwardQueue: config.routing.forwardQueue
+        ? createForwardQueue(config.routing.forwardQueue, options.forwardQueueOptions)
+        : undefined,
+      actionLog: createRouteActionStore(tables.routeActions),
+    },
     clock: options.clock ?? (() => new Date()),
   };
 }
 
 /** The dependencies of a send, for one invocation's logger. Throws when ACS is not configured. */
-export function sendDepsOf(services: AppServices, logger: Logger): SendDeps {
+export function sendDepsOf(
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "sends" | "acs" | "clock">,
+  logger: Logger,
+): SendDeps {
   if (!services.acs) {
     throw new ConfigurationError(["sending needs ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING"]);
   }
@@ -117,4 +153,13 @@ export function getAppServices(): Promise<AppServices> {
 /** Forgets the shared services (tests switch configuration between files). */
 export function resetAppServices(): void {
   shared = undefined;
+}
+
+/**
+ * Makes the functions use `services` instead of building them from `process.env`, until the next
+ * {@link resetAppServices}. For tests and local tools that need wiring no setting expresses (an injected credential, a
+ * retry policy); the caller creates the tables.
+ */
+export function setAppServices(services: AppServices): void {
+  shared = Promise.resolve(services);
 }

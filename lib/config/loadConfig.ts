@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import { ConfigurationError } from "../errors";
+import { DEFAULT_FORWARD_QUEUE_NAME, type ForwardQueueConfig } from "../routing/createForwardQueue";
+import { DEFAULT_ROUTES_FILE, findAppRoot, loadRoutesFile, resolveRoutesPath, type Route } from "../routing/loadRoutes";
 import { isGuid } from "../values/ChannelId";
 import type { ChannelId } from "../values/ChannelId";
 import type { Scope } from "../values/identifiers";
@@ -27,6 +30,16 @@ export interface MessagingConfig {
   authenticationTemplates: ReadonlySet<string>;
 }
 
+/** Settings of the routes that act on inbound messages (reply, forward). */
+export interface RoutingConfig {
+  /** Absolute path of the routes file that was loaded; undefined when there is none (the default file is absent). */
+  routesFile: string | undefined;
+  /** In file order; empty when there is no routes file. */
+  routes: readonly Route[];
+  /** The Storage Queue `forward` routes write to; absent when neither forward queue setting is given. */
+  forwardQueue: ForwardQueueConfig | undefined;
+}
+
 /** Everything the app reads from its settings, validated once at start-up. */
 export interface AppConfig {
   tableStorage: TableStorageConfig;
@@ -37,6 +50,7 @@ export interface AppConfig {
   /** Business-portfolio scope of each channel registration ID (lower case). */
   scopeByChannel: ReadonlyMap<ChannelId, Scope>;
   messaging: MessagingConfig;
+  routing: RoutingConfig;
 }
 
 /** Every setting the app reads, for documentation and the infra checks. */
@@ -53,6 +67,10 @@ export const CONFIG_SETTINGS = [
   "SEND_ADDRESS_PREFERENCE",
   "BSUID_SENDS_ENABLED",
   "AUTHENTICATION_TEMPLATES",
+  "ROUTES_FILE",
+  "FORWARD_QUEUE_CONNECTION_STRING",
+  "FORWARD_QUEUE_SERVICE_URI",
+  "FORWARD_QUEUE_NAME",
 ] as const;
 
 const SCOPE_PATTERN = /^[A-Za-z0-9-]{1,63}$/;
@@ -121,9 +139,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const messaging = readMessagingConfig(env, problems);
+  const routing = readRoutingConfig(env, problems, messaging);
 
   if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
-  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel, messaging };
+  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel, messaging, routing };
 }
 
 function readMessagingConfig(env: Env, problems: string[]): MessagingConfig {
@@ -172,6 +191,69 @@ function readMessagingConfig(env: Env, problems: string[]): MessagingConfig {
     bsuidSendsEnabled: bsuidSends !== "false",
     authenticationTemplates,
   };
+}
+
+const QUEUE_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+
+/**
+ * Reads the routing settings and loads the routes file, so that a bad route fails start-up together with every other
+ * setting problem. `ROUTES_FILE` defaults to `routes.json`; a relative path is resolved against the app root (the
+ * directory holding `host.json`). A missing default file means "no routes"; a missing file that `ROUTES_FILE` names
+ * is a problem. Routes that forward need a forward queue, routes that reply need ACS: both are checked here.
+ */
+function readRoutingConfig(env: Env, problems: string[], messaging: MessagingConfig): RoutingConfig {
+  const connectionString = setting(env, "FORWARD_QUEUE_CONNECTION_STRING");
+  const serviceUri = setting(env, "FORWARD_QUEUE_SERVICE_URI");
+  const queueName = setting(env, "FORWARD_QUEUE_NAME") ?? DEFAULT_FORWARD_QUEUE_NAME;
+  let queueNameValid = true;
+  if (!QUEUE_NAME_PATTERN.test(queueName)) {
+    queueNameValid = false;
+    problems.push(
+      "FORWARD_QUEUE_NAME must be 3-63 lower-case letters, digits or single hyphens, starting and ending with a letter or digit",
+    );
+  }
+  let forwardQueue: ForwardQueueConfig | undefined;
+  if (connectionString && serviceUri) {
+    problems.push("set only one of FORWARD_QUEUE_CONNECTION_STRING and FORWARD_QUEUE_SERVICE_URI");
+  } else if (connectionString) {
+    if (!/UseDevelopmentStorage=true|QueueEndpoint=|AccountName=/i.test(connectionString)) {
+      problems.push(
+        "FORWARD_QUEUE_CONNECTION_STRING must be a storage connection string (AccountName=…;AccountKey=… or UseDevelopmentStorage=true)",
+      );
+    } else if (queueNameValid) forwardQueue = { kind: "connectionString", connectionString, queueName };
+  } else if (serviceUri) {
+    if (!/^https?:\/\/[^\s/]+/.test(serviceUri)) {
+      problems.push("FORWARD_QUEUE_SERVICE_URI must be a URL such as https://<account>.queue.core.windows.net");
+    } else if (queueNameValid) {
+      forwardQueue = {
+        kind: "serviceUri",
+        serviceUri,
+        queueName,
+        managedIdentityClientId: setting(env, "AZURE_CLIENT_ID"),
+      };
+    }
+  }
+
+  const named = setting(env, "ROUTES_FILE");
+  const routesFile = resolveRoutesPath(named ?? DEFAULT_ROUTES_FILE, findAppRoot(env));
+  if (!named && !existsSync(routesFile)) return { routesFile: undefined, routes: [], forwardQueue };
+  const loaded = loadRoutesFile(routesFile);
+  problems.push(...loaded.problems);
+  const forwarding = loaded.routes.filter((route) => route.actions.some((action) => action.type === "forward"));
+  if (forwarding.length > 0 && !forwardQueue && !connectionString && !serviceUri) {
+    problems.push(
+      `routes ${forwarding.map((route) => `"${route.name}"`).join(", ")} forward messages, which needs ` +
+        "FORWARD_QUEUE_CONNECTION_STRING (local) or FORWARD_QUEUE_SERVICE_URI (Azure, managed identity)",
+    );
+  }
+  const replying = loaded.routes.filter((route) => route.actions.some((action) => action.type === "reply"));
+  if (replying.length > 0 && !messaging.acs) {
+    problems.push(
+      `routes ${replying.map((route) => `"${route.name}"`).join(", ")} reply to messages, which needs ` +
+        "ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING",
+    );
+  }
+  return { routesFile, routes: loaded.routes, forwardQueue };
 }
 
 /** The scope a channel's contacts live in. */

@@ -1,4 +1,4 @@
-import { AppError, isPermanentError } from "../errors";
+import { AppError, ConfigurationError, isPermanentError } from "../errors";
 import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
 import type { InboundMessage } from "../events/types";
 import { resolveScope } from "../config/loadConfig";
@@ -6,26 +6,44 @@ import { resolveContact, type ResolveAction } from "../identity/resolveContact";
 import type { Contact } from "../identity/types";
 import type { Logger } from "../logging/createLogger";
 import { maskIdentifier } from "../logging/mask";
-import type { AppServices } from "../app/createAppServices";
+import { sendDepsOf, type AppServices } from "../app/createAppServices";
+import { crossCheckSubject, parseAdvancedMessageSubject } from "../routing/parseAdvancedMessageSubject";
+import { runRoutes, type RouteRun } from "../routing/runRoutes";
 import { rejectEvent } from "./rejectEvent";
 
 /** What happened to one event. */
 export type EventOutcome =
-  | { result: "processed"; contact: Contact; actions: ResolveAction[]; message: InboundMessage; duplicate: boolean }
+  | {
+      result: "processed";
+      contact: Contact;
+      actions: ResolveAction[];
+      message: InboundMessage;
+      duplicate: boolean;
+      /** Where the subject disagreed with the data (masked descriptions); the data was used. */
+      subjectMismatches: string[];
+      /** The routes that matched and what their actions did; none when the services carry no routing. */
+      routes: RouteRun;
+    }
   | { result: "rejected"; code: string; reason: string }
   | { result: "ignored"; eventType: string };
 
 export const ADVANCED_MESSAGE_RECEIVED_FUNCTION = "advancedMessageReceived";
 
 /**
- * Handles one `AdvancedMessageReceived` event: resolves the sender to a contact (BSUID first, then phone), records the
- * inbound time on the channel, and stores the message once in the ledger.
+ * Handles one `AdvancedMessageReceived` event: cross-checks the subject with the data (the data wins; a disagreement is
+ * logged, masked), resolves the sender to a contact (BSUID first, then phone), records the inbound time on the channel,
+ * stores the message once in the ledger, and then runs the routes that match the raw event (see `runRoutes`).
+ *
+ * Routes run after storing, and on every delivery, duplicates included: a previous delivery may have stored the message
+ * and failed before its routes finished, and every route action is idempotent.
  *
  * Idempotent and order-independent (contact times only move forward; the ledger row is insert-once). Malformed events
- * are acknowledged and recorded with their reason; storage failures throw so Event Grid redelivers.
+ * are acknowledged and recorded with their reason; storage failures and transient route failures throw so Event Grid
+ * redelivers.
  */
 export async function handleAdvancedMessageReceived(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock">,
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock"> &
+    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
   rawEvent: unknown,
   logger: Logger,
 ): Promise<EventOutcome> {
@@ -41,6 +59,7 @@ export async function handleAdvancedMessageReceived(
   }
 
   const log = logger.child({ eventId: event.envelope.id, messageId: event.messageId });
+  const subjectMismatches = checkSubject(event, rawEvent, log);
   try {
     const scope = resolveScope(services.config, event.channelId);
     const resolved = await resolveContact(
@@ -68,12 +87,15 @@ export async function handleAdvancedMessageReceived(
       messageType: event.messageType,
       duplicate: !stored,
     });
+    const routes = await routeMessage(services, rawEvent, event, resolved.contact, log);
     return {
       result: "processed",
       contact: resolved.contact,
       actions: resolved.actions,
       message: event,
       duplicate: !stored,
+      subjectMismatches,
+      routes,
     };
   } catch (error) {
     if (isPermanentError(error)) {
@@ -93,4 +115,69 @@ export async function handleAdvancedMessageReceived(
     }
     throw error;
   }
+}
+
+/**
+ * Compares the subject's sender and recipient with `data` and logs each disagreement (already masked by
+ * `crossCheckSubject`). Nothing else changes: the data is the source of truth, the subject only a routing hint, but a
+ * disagreement means subject-filtered subscriptions and routes see something else than the app does.
+ */
+function checkSubject(event: InboundMessage, rawEvent: unknown, log: Logger): string[] {
+  const parsed = parseAdvancedMessageSubject(event.envelope.subject);
+  const mismatches = crossCheckSubject(parsed, {
+    fromPhone: event.fromPhone ?? null,
+    fromBsuid: event.fromBsuid ?? null,
+    channelId: rawChannelId(rawEvent) ?? event.channelId,
+  });
+  for (const mismatch of mismatches) log.warn("event subject disagrees with its data; the data is used", { mismatch });
+  return mismatches;
+}
+
+/** `data.to` as sent (the parsed channel ID is lower-cased, the subject's need not be; GUIDs compare either way). */
+function rawChannelId(rawEvent: unknown): string | undefined {
+  const event = typeof rawEvent === "string" ? safeJson(rawEvent) : rawEvent;
+  const data = isRecord(event) ? event.data : undefined;
+  return isRecord(data) && typeof data.to === "string" ? data.to : undefined;
+}
+
+async function routeMessage(
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "clock"> &
+    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
+  rawEvent: unknown,
+  event: InboundMessage,
+  contact: Contact,
+  log: Logger,
+): Promise<RouteRun> {
+  const routing = services.routing;
+  if (!routing || routing.routes.length === 0) return { matched: [], outcomes: [] };
+  const { sends } = services;
+  return runRoutes(
+    {
+      routes: routing.routes,
+      forwardQueue: routing.forwardQueue,
+      actionLog: routing.actionLog,
+      sendDeps: (logger) => {
+        if (!sends) throw new ConfigurationError(["route replies need the send-record store"]);
+        return sendDepsOf({ ...services, sends, acs: services.acs }, logger);
+      },
+      logger: log,
+      clock: services.clock,
+    },
+    // The filter engine reads the event as Event Grid delivered it, so routes see exactly what subscriptions see.
+    typeof rawEvent === "string" ? safeJson(rawEvent) : rawEvent,
+    event,
+    contact,
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -25,6 +25,14 @@ export function assertCustomerServiceWindow(
     );
   }
   const age = now.getTime() - Date.parse(last);
+  // An unreadable time fails closed: an open window cannot be shown, and WhatsApp would refuse the message anyway.
+  if (Number.isNaN(age)) {
+    throw new RuleRefusalError(
+      "outside_customer_service_window",
+      "The contact's last inbound time on this channel is unreadable, so the 24-hour customer service window cannot " +
+        "be shown to be open; only an approved template can be sent.",
+    );
+  }
   if (age > CUSTOMER_SERVICE_WINDOW_MS) {
     throw new RuleRefusalError(
       "outside_customer_service_window",

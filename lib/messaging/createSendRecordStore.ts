@@ -19,13 +19,23 @@ export interface SendRecord {
   repeatabilityRequestId: string;
   repeatabilityFirstSent: Date;
   outcome: SendOutcome | undefined;
+  /** Which attempt this is: a new attempt starts when an earlier one's outcome stayed unknown past ACS's window. */
+  attempt: number;
+  etag: string;
 }
 
 /** Idempotency records of sends. */
 export interface SendRecordStore {
+  /** The record of a send started or done with this key, if any (a read only: nothing is started). */
+  get(key: string): Promise<SendRecord | undefined>;
   /** Starts a send, or returns the record of one already started or done with the same key. */
   begin(key: string, fingerprint: string, now: Date): Promise<SendRecord>;
   complete(key: string, outcome: SendOutcome): Promise<void>;
+  /**
+   * Starts a new attempt with fresh repeatability headers, if the record is unchanged since it was read; returns the
+   * new record, or undefined when another caller changed it first.
+   */
+  renew(key: string, record: SendRecord, now: Date): Promise<SendRecord | undefined>;
 }
 
 /** A UUID derived from the idempotency key, so every attempt of one logical send carries the same request ID. */
@@ -42,6 +52,7 @@ type SendEntity = {
   repeatabilityRequestId: string;
   repeatabilityFirstSent: string;
   outcome?: string | null;
+  attempt?: number;
 };
 
 function partitionFor(key: string): string {
@@ -50,16 +61,28 @@ function partitionFor(key: string): string {
 
 /** Creates the send-record store on a table (one partition per key: the hash of the idempotency key). */
 export function createSendRecordStore(table: TableClient): SendRecordStore {
-  const toRecord = (entity: SendEntity): SendRecord => ({
+  const toRecord = (entity: SendEntity, etag: string): SendRecord => ({
     fingerprint: entity.fingerprint,
     repeatabilityRequestId: entity.repeatabilityRequestId,
     repeatabilityFirstSent: new Date(entity.repeatabilityFirstSent),
     outcome: entity.outcome ? (JSON.parse(entity.outcome) as SendOutcome) : undefined,
+    attempt: entity.attempt ?? 1,
+    etag,
   });
   const transient = (operation: string, error: unknown) =>
     new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
 
   return {
+    async get(key) {
+      try {
+        const entity = await table.getEntity<SendEntity>(partitionFor(key), "send");
+        return toRecord(entity, entity.etag);
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        throw transient("send record read", error);
+      }
+    },
+
     async begin(key, fingerprint, now) {
       const entity: SendEntity = {
         partitionKey: partitionFor(key),
@@ -67,15 +90,17 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
         fingerprint,
         repeatabilityRequestId: repeatabilityIdFor(key),
         repeatabilityFirstSent: now.toISOString(),
+        attempt: 1,
       };
       try {
-        await table.createEntity(entity);
-        return toRecord(entity);
+        const response = await table.createEntity(entity);
+        return toRecord(entity, response.etag ?? "*");
       } catch (error) {
         if (!(error instanceof RestError && error.statusCode === 409)) throw transient("send record insert", error);
       }
       try {
-        return toRecord(await table.getEntity<SendEntity>(entity.partitionKey, "send"));
+        const stored = await table.getEntity<SendEntity>(entity.partitionKey, "send");
+        return toRecord(stored, stored.etag);
       } catch (error) {
         throw transient("send record read", error);
       }
@@ -88,6 +113,30 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
           "Merge",
         );
       } catch (error) {
+        throw transient("send record update", error);
+      }
+    },
+
+    async renew(key, record, now) {
+      const attempt = record.attempt + 1;
+      const entity = {
+        partitionKey: partitionFor(key),
+        rowKey: "send",
+        repeatabilityRequestId: repeatabilityIdFor(`${key}\n${attempt}`),
+        repeatabilityFirstSent: now.toISOString(),
+        attempt,
+      };
+      try {
+        const response = await table.updateEntity(entity, "Merge", { etag: record.etag });
+        return {
+          ...record,
+          repeatabilityRequestId: entity.repeatabilityRequestId,
+          repeatabilityFirstSent: now,
+          attempt,
+          etag: response.etag ?? "*",
+        };
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 412) return undefined;
         throw transient("send record update", error);
       }
     },

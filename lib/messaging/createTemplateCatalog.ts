@@ -10,8 +10,9 @@ const DEFAULT_TTL_MS = 10 * 60 * 1000;
 
 /**
  * Creates a catalog answering from the `AUTHENTICATION_TEMPLATES` setting and, when given, from ACS's template listing
- * (cached per channel, so sends do not list templates every time). A failed listing falls back to the setting alone
- * and is retried on a later send: sending must not depend on the listing being up.
+ * (cached per channel, so sends do not list templates every time). A failed listing falls back to the last listing
+ * seen for the channel, however old, or else to the setting alone, and is retried on a later send: sending must not
+ * depend on the listing being up.
  */
 export function createTemplateCatalog(options: {
   configured: ReadonlySet<string>;
@@ -38,10 +39,15 @@ export function createTemplateCatalog(options: {
           };
           cache.set(channelId, entry);
         } catch (error) {
-          options.logger.warn("template listing failed; using AUTHENTICATION_TEMPLATES only", {
-            error: error instanceof Error ? error.message : String(error),
-          });
-          return false;
+          // A stale listing still knows which templates are authentication ones (categories rarely change); without
+          // it, an authentication template would go to a BSUID and come back refused (131062).
+          options.logger.warn(
+            entry
+              ? "template listing failed; using the last listing"
+              : "template listing failed; using AUTHENTICATION_TEMPLATES only",
+            { error: error instanceof Error ? error.message : String(error) },
+          );
+          if (!entry) return false;
         }
       }
       return entry.authentication.has(templateName);

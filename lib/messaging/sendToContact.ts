@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { AppConfig } from "../config/loadConfig";
 import { resolveScope } from "../config/loadConfig";
-import { NotFoundError, RuleRefusalError, ValidationError } from "../errors";
+import { ConcurrencyError, NotFoundError, RuleRefusalError, ValidationError } from "../errors";
 import type { IdentityStore } from "../identity/createIdentityStore";
 import { followContact } from "../identity/resolveContact";
 import type { Contact } from "../identity/types";
@@ -16,7 +16,7 @@ import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId } from "../values/identifiers";
 import { assertCustomerServiceWindow } from "./assertCustomerServiceWindow";
 import { chooseRecipientAddress } from "./chooseRecipientAddress";
-import type { SendOutcome, SendRecordStore } from "./createSendRecordStore";
+import type { SendOutcome, SendRecord, SendRecordStore } from "./createSendRecordStore";
 import type { TemplateCatalog } from "./createTemplateCatalog";
 
 /** Who to send to: a contact by ID, or the contact holding a BSUID or phone (in the channel's scope). */
@@ -134,33 +134,50 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
   const fingerprint = fingerprintOf(command, channelId);
   const now = deps.clock();
 
+  // A repeat of an accepted send answers with its result before any rule is applied again: the window may have closed,
+  // the contact may have been merged or the settings changed since, and the caller must still get the same answer.
+  if (command.idempotencyKey) {
+    const earlier = await deps.sends.get(command.idempotencyKey);
+    if (earlier) {
+      const replay = replayOf(earlier, fingerprint);
+      if (replay) {
+        await recordInLedger(deps, command, replay, earlier.repeatabilityFirstSent);
+        return replay;
+      }
+    }
+  }
+
   const contact = await findRecipient(deps, command.recipient, channelId);
   const isAuthentication =
     command.message.kind === "template" &&
     (await deps.templates.isAuthenticationTemplate(channelId, command.message.name));
   const choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
+  assertCustomerServiceWindow(contact, channelId, command.message, now);
 
+  // The send record is begun only once every rule has passed, right before ACS is called: a refusal must not pin the
+  // key's Repeatability-First-Sent, or a retry after the refusal's cause is gone (the user wrote in) would fall outside
+  // ACS's 5-minute repeatability window and be refused with 412.
   let repeatability: { repeatabilityRequestId: string; repeatabilityFirstSent: Date } = {
     repeatabilityRequestId: randomUUID(),
     repeatabilityFirstSent: now,
   };
   if (command.idempotencyKey) {
-    const record = await deps.sends.begin(command.idempotencyKey, fingerprint, now);
-    if (record.fingerprint !== fingerprint) {
-      throw new RuleRefusalError(
-        "idempotency_key_reused",
-        "This Idempotency-Key was already used for a different request; use a new key for a new message.",
-      );
+    let record: SendRecord | undefined = await deps.sends.begin(command.idempotencyKey, fingerprint, now);
+    const replay = replayOf(record, fingerprint);
+    if (replay) return replay;
+    if (now.getTime() - record.repeatabilityFirstSent.getTime() > RENEW_ATTEMPT_AFTER_MS) {
+      // An earlier attempt's outcome is unknown (ACS failed, timed out, or we crashed before storing its answer) and
+      // its Repeatability-First-Sent is about to leave ACS's 5-minute window, after which ACS answers 412 to every
+      // repeat. Start a fresh attempt rather than fail forever: at-least-once beats a reply that is never sent.
+      record = await deps.sends.renew(command.idempotencyKey, record, now);
+      if (!record) throw new ConcurrencyError("Another attempt of this send started at the same time; retry");
+      deps.logger.warn("send attempt renewed after its outcome stayed unknown", { attempt: record.attempt });
     }
-    if (record.outcome) return { ...record.outcome, replayed: true, reason: "replay of an earlier send with this key" };
     repeatability = {
       repeatabilityRequestId: record.repeatabilityRequestId,
       repeatabilityFirstSent: record.repeatabilityFirstSent,
     };
   }
-  // The window is checked after the replay lookup: a repeat of an accepted send answers with its result even if the
-  // window has closed since.
-  assertCustomerServiceWindow(contact, channelId, command.message, now);
 
   const result = await deps.sender.send({
     channelId,
@@ -176,17 +193,10 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     contactId: contact.contactId,
     channelId,
   };
-  await deps.ledger.recordOutbound({
-    messageId: result.messageId as never,
-    contactId: contact.contactId,
-    channelId,
-    messageType: command.message.kind,
-    summary: summaryOf(command.message),
-    at: now.toISOString(),
-    addressedBy: choice.addressedBy,
-    templateName: command.message.kind === "template" ? command.message.name : null,
-  });
+  // The answer is stored before the ledger write: if that write fails, the retry replays this answer (and records it)
+  // instead of facing a send whose outcome is unknown.
   if (command.idempotencyKey) await deps.sends.complete(command.idempotencyKey, outcome);
+  await recordInLedger(deps, command, outcome, now);
   deps.logger.info("message sent", {
     contactId: contact.contactId,
     kind: command.message.kind,
@@ -195,4 +205,33 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     reason: choice.reason,
   });
   return { ...outcome, replayed: false, reason: choice.reason };
+}
+
+/** The stored answer for a repeated key; refuses a key reused for another request; undefined when not yet sent. */
+/** How long an attempt with an unknown outcome keeps its repeatability headers (ACS's window is 5 minutes). */
+export const RENEW_ATTEMPT_AFTER_MS = 4 * 60 * 1000;
+
+/** Records an accepted send in the ledger; an upsert, so recording a replayed send again changes nothing. */
+async function recordInLedger(deps: SendDeps, command: SendCommand, outcome: SendOutcome, at: Date): Promise<void> {
+  await deps.ledger.recordOutbound({
+    messageId: outcome.messageId as never,
+    contactId: outcome.contactId as never,
+    channelId: outcome.channelId,
+    messageType: command.message.kind,
+    summary: summaryOf(command.message),
+    at: at.toISOString(),
+    addressedBy: outcome.addressedBy,
+    templateName: command.message.kind === "template" ? command.message.name : null,
+  });
+}
+
+function replayOf(record: SendRecord, fingerprint: string): SentMessage | undefined {
+  if (record.fingerprint !== fingerprint) {
+    throw new RuleRefusalError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used for a different request; use a new key for a new message.",
+    );
+  }
+  if (!record.outcome) return undefined;
+  return { ...record.outcome, replayed: true, reason: "replay of an earlier send with this key" };
 }

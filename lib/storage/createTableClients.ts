@@ -14,6 +14,8 @@ export interface AppTables {
   rejectedEvents: TableClient;
   /** Send records by idempotency key, so a retried send returns the first result and sends nothing twice. */
   sends: TableClient;
+  /** What each route did per inbound message, so a redelivery skips finished route actions. */
+  routeActions: TableClient;
 }
 
 function isLoopback(url: string): boolean {
@@ -72,6 +74,7 @@ export function createTableClients(
     messages: make("messages"),
     rejectedEvents: make("rejectedEvents"),
     sends: make("sends"),
+    routeActions: make("routeActions"),
   };
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import Module, { createRequire } from "node:module";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 
 /** One binding of a registered function, as `@azure/functions` describes it to the host. */
 export interface FunctionBinding {
@@ -43,43 +43,90 @@ export function resolveEntryFiles(appRoot: string): string[] {
     .map((file) => join(dirname(pattern), file));
 }
 
+interface CoreApiStub {
+  version: string;
+  hostVersion: string;
+  /** Where `registerFunction` puts registrations; set only while {@link loadFunctionApp} loads entry files. */
+  collector:
+    ((metadata: { name: string; bindings: Record<string, FunctionBinding> }, handler: never) => void) | undefined;
+  [member: string]: unknown;
+}
+
 /**
- * Loads the app's built entry files exactly as the Azure Functions Node worker does: it provides the
- * `@azure/functions-core` module that `@azure/functions` looks for, then requires every entry file and collects what
- * they register. Azure and local runs therefore share one registration path.
+ * The one `@azure/functions-core` stand-in of this process. `@azure/functions` caches the module it first finds, so a
+ * second load of the app (a restarted local stack) must reach the same object; it lives on `globalThis` so that a
+ * second copy of this file (source and built) shares it too.
  */
-export function loadFunctionApp(appRoot: string): FunctionRegistration[] {
-  const registrations: FunctionRegistration[] = [];
-  const coreApi = {
+function coreApiStub(): CoreApiStub {
+  const key = Symbol.for("acs-advanced-messaging-functions.local.functionsCore");
+  const store = globalThis as unknown as Record<symbol, CoreApiStub | undefined>;
+  const existing = store[key];
+  if (existing) return existing;
+  const stub: CoreApiStub = {
     version: "local",
     hostVersion: "local",
+    collector: undefined,
     setProgrammingModel: () => undefined,
     getProgrammingModel: () => undefined,
     registerHook: () => ({ dispose: () => undefined }),
     log: () => undefined,
     registerFunction(metadata: { name: string; bindings: Record<string, FunctionBinding> }, handler: never) {
-      const trigger = Object.values(metadata.bindings).find((b) => b.type.endsWith("Trigger"));
-      if (!trigger) throw new Error(`Function ${metadata.name} has no trigger binding`);
-      if (registrations.some((r) => r.name.toLowerCase() === metadata.name.toLowerCase())) {
-        throw new Error(`Function ${metadata.name} is registered twice`);
-      }
-      registrations.push({
-        name: metadata.name,
-        bindings: metadata.bindings,
-        handler,
-        triggerType: trigger.type,
-        trigger,
-      });
+      if (!stub.collector) throw new Error(`Function ${metadata.name} registered outside loadFunctionApp`);
+      stub.collector(metadata, handler);
       return { dispose: () => undefined };
     },
+  };
+  store[key] = stub;
+  return stub;
+}
+
+/** Options of {@link loadFunctionApp}. */
+export interface LoadFunctionAppOptions {
+  /**
+   * Forget the app's own modules (everything under `appRoot` outside `node_modules`) before loading, so a second load
+   * in the same process registers the functions again and starts from fresh module state (settings are read anew).
+   */
+  fresh?: boolean;
+}
+
+/**
+ * Loads the app's built entry files exactly as the Azure Functions Node worker does: it provides the
+ * `@azure/functions-core` module that `@azure/functions` looks for, then requires every entry file and collects what
+ * they register. Azure and local runs therefore share one registration path.
+ *
+ * Throws when the entry files register nothing: a host would serve no functions, and it is also what happens when
+ * `@azure/functions` was already loaded in "test mode" (without the core module) earlier in the same process.
+ */
+export function loadFunctionApp(appRoot: string, options: LoadFunctionAppOptions = {}): FunctionRegistration[] {
+  const registrations: FunctionRegistration[] = [];
+  const coreApi = coreApiStub();
+  const collect = (metadata: { name: string; bindings: Record<string, FunctionBinding> }, handler: never) => {
+    const trigger = Object.values(metadata.bindings).find((b) => b.type.endsWith("Trigger"));
+    if (!trigger) throw new Error(`Function ${metadata.name} has no trigger binding`);
+    if (registrations.some((r) => r.name.toLowerCase() === metadata.name.toLowerCase())) {
+      throw new Error(`Function ${metadata.name} is registered twice`);
+    }
+    registrations.push({
+      name: metadata.name,
+      bindings: metadata.bindings,
+      handler,
+      triggerType: trigger.type,
+      trigger,
+    });
   };
 
   const moduleApi = Module as unknown as {
     _resolveFilename: (request: string, ...rest: unknown[]) => string;
     _cache: Record<string, { exports: unknown } | undefined>;
   };
+  const root = resolve(appRoot);
+  if (options.fresh) {
+    for (const file of Object.keys(moduleApi._cache)) {
+      if (file.startsWith(root + sep) && !file.includes(`${sep}node_modules${sep}`)) delete moduleApi._cache[file];
+    }
+  }
   const original = moduleApi._resolveFilename;
-  const corePath = join(appRoot, "node_modules", CORE_MODULE, "index.js");
+  const corePath = join(root, "node_modules", CORE_MODULE, "index.js");
   moduleApi._resolveFilename = function (request: string, ...rest: unknown[]) {
     return request === CORE_MODULE ? corePath : original.call(this, request, ...rest);
   };
@@ -87,11 +134,19 @@ export function loadFunctionApp(appRoot: string): FunctionRegistration[] {
   stub.exports = coreApi;
   stub.loaded = true;
   moduleApi._cache[corePath] = stub;
+  coreApi.collector = collect;
   try {
-    const load = createRequire(join(appRoot, "package.json"));
-    for (const file of resolveEntryFiles(appRoot)) load(file);
+    const load = createRequire(join(root, "package.json"));
+    for (const file of resolveEntryFiles(root)) load(file);
   } finally {
+    coreApi.collector = undefined;
     moduleApi._resolveFilename = original;
+  }
+  if (registrations.length === 0) {
+    throw new Error(
+      `The app in ${root} registered no functions. Build it first (npm run build); if "@azure/functions" was already ` +
+        "loaded in test mode in this process, load the app in a fresh process.",
+    );
   }
   return registrations;
 }

@@ -1,0 +1,229 @@
+targetScope = 'subscription'
+
+// ACS Advanced Messaging Functions: everything that lives in the app's resource group. The ACS side (least-privilege
+// role on the ACS resource, Event Grid system topic, event subscriptions) is deployed after the code by the postdeploy
+// hook from app/acsConnection.bicep, in the ACS resource's own resource group: see README.md in this folder for why.
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names and tags every resource (azd-env-name).')
+param environmentName string
+
+@minLength(1)
+@description('Region of the resource group and every regional resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create or use. Empty for rg-<environmentName>. azd down deletes this resource group.')
+param resourceGroupName string = ''
+
+@description('Resource ID of an existing Azure Communication Services resource (the one your WhatsApp channel is connected to). Empty to create a new one in this resource group. Nothing is deployed into its resource group by this template.')
+param existingCommunicationServiceId string = ''
+
+@description('Where a new ACS resource stores its data at rest, e.g. United States, Europe, UK, Australia (ignored with existingCommunicationServiceId).')
+param communicationServiceDataLocation string = 'United States'
+
+@description('Disable access keys on a new ACS resource: the app authenticates with its managed identity only (ignored with existingCommunicationServiceId).')
+param communicationServiceDisableLocalAuth bool = true
+
+@description('Channel registration IDs (GUIDs) the app sends on, comma-separated (app setting ACS_CHANNEL_IDS). Empty until the WhatsApp channel is connected.')
+param channelIds string = ''
+
+@description('Identity scope of each channel (app setting CHANNEL_SCOPES), as JSON {"<channel id>":"brand-a"} or as pairs <channel id>=brand-a,<channel id>=brand-b.')
+param channelScopes string = ''
+
+@description('Identity scope of channels not listed in channelScopes (app setting DEFAULT_SCOPE).')
+param defaultScope string = 'default'
+
+@description('Prefix of the app table names, letters and digits (app setting TABLE_NAME_PREFIX).')
+param tableNamePrefix string = 'acs'
+
+@allowed([
+  'bsuid'
+  'phone'
+])
+@description('Which identifier to address when a contact has both (app setting SEND_ADDRESS_PREFERENCE).')
+param sendAddressPreference string = 'bsuid'
+
+@description('Whether sends may address BSUIDs; false sends to phone numbers only (app setting BSUID_SENDS_ENABLED).')
+param bsuidSendsEnabled bool = true
+
+@description('Names of authentication templates, comma-separated (app setting AUTHENTICATION_TEMPLATES).')
+param authenticationTemplates string = ''
+
+@description('Routes file, relative to the app root (app setting ROUTES_FILE). Empty for the default: routes.json when the package holds one.')
+param routesFile string = ''
+
+@description('Storage queue inbound messages are forwarded to (app setting FORWARD_QUEUE_NAME); created by this template.')
+param forwardQueueName string = 'inbound-messages'
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory of each Flex Consumption instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+@description('Upper bound of Flex Consumption instances (a cost ceiling under load).')
+param maximumInstanceCount int = 100
+
+@minValue(1)
+@description('Days dead-lettered events (which hold phone numbers and BSUIDs) are kept before deletion.')
+param deadLetterRetentionDays int = 30
+
+@description('Object ID of a user or group granted Storage Table Data Contributor, e.g. to run npm run contacts:import against Azure. Empty for none.')
+param operatorPrincipalId string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var deadLetterContainerName = 'eventgrid-deadletter'
+
+var createCommunicationService = empty(existingCommunicationServiceId)
+var existingCommunicationServiceIdParts = split(existingCommunicationServiceId, '/')
+
+// CHANNEL_SCOPES is JSON for the app; azd environment values cannot carry JSON quotes into main.parameters.json, so the
+// pair form is accepted too and converted here. The app validates the result and names any bad entry at start-up.
+var channelScopesTrimmed = trim(channelScopes)
+var channelScopePairs = filter(split(channelScopesTrimmed, ','), pair => (!empty(trim(pair))))
+var channelScopesFromPairs = string(toObject(channelScopePairs, pair => (trim(first(split(pair, '=')))), pair => (trim(last(split(pair, '='))))))
+var channelScopesSetting = empty(channelScopesTrimmed) || startsWith(channelScopesTrimmed, '{') ? channelScopesTrimmed : channelScopesFromPairs
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The app's one identity: host storage, deployment package, tables, queue, telemetry and ACS.
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+    deadLetterRetentionDays: deadLetterRetentionDays
+    forwardQueueName: forwardQueueName
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module communicationService 'app/communicationService.bicep' = if (createCommunicationService) {
+  name: 'communication-service'
+  scope: rg
+  params: {
+    name: '${abbrs.communicationCommunicationServices}${resourceToken}'
+    dataLocation: communicationServiceDataLocation
+    disableLocalAuth: communicationServiceDisableLocalAuth
+    tags: tags
+  }
+}
+
+// Read only (no deployment into its resource group), for its endpoint.
+resource existingCommunicationService 'Microsoft.Communication/communicationServices@2025-09-01' existing = if (!createCommunicationService) {
+  name: last(existingCommunicationServiceIdParts)
+  scope: resourceGroup(existingCommunicationServiceIdParts[2], existingCommunicationServiceIdParts[4])
+}
+
+var acsEndpoint = createCommunicationService ? 'https://${communicationService.outputs.hostName}' : 'https://${existingCommunicationService.properties.hostName}'
+var acsResourceId = createCommunicationService ? communicationService.outputs.id : existingCommunicationServiceId
+
+// Every setting the app reads in Azure (lib/config/loadConfig.ts CONFIG_SETTINGS), no secrets: storage and ACS are
+// reached with the managed identity. TABLE_STORAGE_CONNECTION_STRING, ACS_CONNECTION_STRING and
+// FORWARD_QUEUE_CONNECTION_STRING are the local (Azurite, emulator) alternatives and are intentionally absent.
+var appSettings = {
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  TABLE_STORAGE_ENDPOINT: storage.outputs.tableEndpoint
+  TABLE_NAME_PREFIX: tableNamePrefix
+  DEFAULT_SCOPE: defaultScope
+  CHANNEL_SCOPES: channelScopesSetting
+  ACS_ENDPOINT: acsEndpoint
+  ACS_CHANNEL_IDS: channelIds
+  SEND_ADDRESS_PREFERENCE: sendAddressPreference
+  BSUID_SENDS_ENABLED: bsuidSendsEnabled ? 'true' : 'false'
+  AUTHENTICATION_TEMPLATES: authenticationTemplates
+  ROUTES_FILE: routesFile
+  FORWARD_QUEUE_SERVICE_URI: storage.outputs.queueEndpoint
+  FORWARD_QUEUE_NAME: forwardQueueName
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: appSettings
+  }
+  dependsOn: [
+    rbac
+  ]
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+  }
+}
+
+// Read by azd (and the postdeploy hook, scripts/connectAcs.ts) from the environment.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_ID string = api.outputs.id
+output AZURE_FUNCTION_APP_URL string = api.outputs.uri
+output AZURE_FUNCTION_APP_PRINCIPAL_ID string = identity.outputs.principalId
+output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.id
+output DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
+output ACS_RESOURCE_ID string = acsResourceId
+output ACS_ENDPOINT string = acsEndpoint

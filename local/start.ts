@@ -1,0 +1,95 @@
+/**
+ * `npm start`: runs the whole product on this machine (Azurite, the functions on a local host, the ACS Messages
+ * emulator, a local Event Grid topic) until Ctrl-C. See local/README.md.
+ *
+ *   node dist/local/start.js [--in-memory] [--port <n>]
+ */
+import { PortInUseError } from "./host/createLocalHost";
+import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
+import { startLocalStack, type LocalStack } from "./stack/startLocalStack";
+
+const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
+
+Starts Azurite, the functions (at the Functions host's URLs), the ACS Messages emulator and a local Event Grid topic.
+
+  --in-memory        Azurite keeps data in memory instead of .azurite/ (also: npm run start:memory)
+  --port <n>         port of the functions and the topic (default: PORT, else 7071)
+
+Environment: PORT, LOCAL_EVENTGRID_TIME_SCALE (default 60), LOCAL_EVENTGRID_KEY, LOCAL_LOG_LEVEL (default info),
+and the app settings (local.settings.json, else local.settings.sample.json).`;
+
+function write(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let inMemory = false;
+  let port: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--in-memory") inMemory = true;
+    else if (arg === "--port") {
+      port = Number(argv[++i]);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        console.error(`--port needs a port number\n\n${USAGE}`);
+        return 2;
+      }
+    } else if (arg === "--help" || arg === "-h") {
+      write(USAGE);
+      return 0;
+    } else {
+      console.error(`Unknown option ${arg}\n\n${USAGE}`);
+      return 2;
+    }
+  }
+
+  // Signals are handled from the start: a Ctrl-C during start-up stops what has started once start-up ends.
+  let interrupted: (() => void) | undefined;
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      console.error(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    stopRequested = true;
+    interrupted?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const level = (process.env.LOCAL_LOG_LEVEL ?? "info") as LocalLogLevel;
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      inMemory,
+      ...(port === undefined ? {} : { port }),
+      logger: createJsonLineLogger({ minLevel: level }),
+    });
+  } catch (error) {
+    if (error instanceof PortInUseError) console.error(`Error: ${error.message}`);
+    else console.error(`Error: the local stack could not start: ${(error as Error).message}`);
+    return 1;
+  }
+
+  if (!stopRequested) {
+    write("Functions:");
+    for (const fn of stack.host.httpFunctions) write(`  ${fn.name}: [${fn.methods.join(",")}] ${fn.url}`);
+    for (const name of stack.host.eventGridFunctions) write(`  ${name}: eventGridTrigger`);
+    write(`Event Grid topic key (aeg-sas-key): ${stack.topic.accessKey}`);
+    for (const notice of stack.notices) write(`Note: ${notice}`);
+    write(stack.readyLine);
+    await new Promise<void>((resolve) => (interrupted = resolve));
+  }
+  write("Stopping...");
+  await stack.close();
+  write("Stopped.");
+  return 0;
+}
+
+void main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
