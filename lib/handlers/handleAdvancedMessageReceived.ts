@@ -1,5 +1,4 @@
-import { AppError, ConfigurationError, isPermanentError } from "../errors";
-import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
+import { ConfigurationError } from "../errors";
 import type { InboundMessage } from "../events/types";
 import { resolveScope } from "../config/loadConfig";
 import { resolveContact, type ResolveAction } from "../identity/resolveContact";
@@ -9,7 +8,7 @@ import { maskIdentifier } from "../logging/mask";
 import { sendDepsOf, type AppServices } from "../app/createAppServices";
 import { crossCheckSubject, parseAdvancedMessageSubject } from "../routing/parseAdvancedMessageSubject";
 import { runRoutes, type RouteRun } from "../routing/runRoutes";
-import { rejectEvent } from "./rejectEvent";
+import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
 
 /** What happened to one event. */
 export type EventOutcome =
@@ -47,16 +46,9 @@ export async function handleAdvancedMessageReceived(
   rawEvent: unknown,
   logger: Logger,
 ): Promise<EventOutcome> {
-  const parsed = parseAdvancedMessageEvent(rawEvent);
-  if (!parsed.ok) return rejectEvent(services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, parsed.rejection, rawEvent, logger);
-  const event = parsed.value;
-  if (event.kind !== "received") {
-    logger.warn("event type not handled by this function; acknowledged", {
-      eventId: event.envelope.id,
-      eventType: event.envelope.eventType,
-    });
-    return { result: "ignored", eventType: event.envelope.eventType };
-  }
+  const parsed = await parseEventFor("received", services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, rawEvent, logger);
+  if ("outcome" in parsed) return parsed.outcome;
+  const event = parsed.event;
 
   const log = logger.child({ eventId: event.envelope.id, messageId: event.messageId });
   const subjectMismatches = checkSubject(event, rawEvent, log);
@@ -98,22 +90,7 @@ export async function handleAdvancedMessageReceived(
       routes,
     };
   } catch (error) {
-    if (isPermanentError(error)) {
-      const appError = error as AppError;
-      return rejectEvent(
-        services,
-        ADVANCED_MESSAGE_RECEIVED_FUNCTION,
-        {
-          code: appError.code,
-          reason: appError.message,
-          eventId: event.envelope.id,
-          eventType: event.envelope.eventType,
-        },
-        rawEvent,
-        logger,
-      );
-    }
-    throw error;
+    return rejectIfPermanent(error, services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, event.envelope, rawEvent, logger);
   }
 }
 

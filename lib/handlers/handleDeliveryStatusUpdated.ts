@@ -1,5 +1,3 @@
-import { isPermanentError, type AppError } from "../errors";
-import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
 import type { DeliveryStatusUpdate } from "../events/types";
 import { resolveScope } from "../config/loadConfig";
 import { resolveContact } from "../identity/resolveContact";
@@ -8,7 +6,7 @@ import type { Logger } from "../logging/createLogger";
 import { maskIdentifier } from "../logging/mask";
 import type { ContactId } from "../values/identifiers";
 import type { AppServices } from "../app/createAppServices";
-import { rejectEvent } from "./rejectEvent";
+import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
 
 export const DELIVERY_STATUS_UPDATED_FUNCTION = "deliveryStatusUpdated";
 
@@ -34,16 +32,9 @@ export async function handleDeliveryStatusUpdated(
   rawEvent: unknown,
   logger: Logger,
 ): Promise<StatusOutcome> {
-  const parsed = parseAdvancedMessageEvent(rawEvent);
-  if (!parsed.ok) return rejectEvent(services, DELIVERY_STATUS_UPDATED_FUNCTION, parsed.rejection, rawEvent, logger);
-  const update = parsed.value;
-  if (update.kind !== "status") {
-    logger.warn("event type not handled by this function; acknowledged", {
-      eventId: update.envelope.id,
-      eventType: update.envelope.eventType,
-    });
-    return { result: "ignored", eventType: update.envelope.eventType };
-  }
+  const parsed = await parseEventFor("status", services, DELIVERY_STATUS_UPDATED_FUNCTION, rawEvent, logger);
+  if ("outcome" in parsed) return parsed.outcome;
+  const update = parsed.event;
 
   const log = logger.child({ eventId: update.envelope.id, messageId: update.messageId });
   try {
@@ -75,21 +66,6 @@ export async function handleDeliveryStatusUpdated(
     });
     return { result: "processed", update, status: applied.status, duplicate: applied.duplicate, contactId };
   } catch (error) {
-    if (isPermanentError(error)) {
-      const appError = error as AppError;
-      return rejectEvent(
-        services,
-        DELIVERY_STATUS_UPDATED_FUNCTION,
-        {
-          code: appError.code,
-          reason: appError.message,
-          eventId: update.envelope.id,
-          eventType: update.envelope.eventType,
-        },
-        rawEvent,
-        logger,
-      );
-    }
-    throw error;
+    return rejectIfPermanent(error, services, DELIVERY_STATUS_UPDATED_FUNCTION, update.envelope, rawEvent, logger);
   }
 }

@@ -1,5 +1,7 @@
 import type { AppServices } from "../app/createAppServices";
-import type { EventRejection } from "../events/types";
+import { isPermanentError, type AppError } from "../errors";
+import type { AdvancedMessageEvent, EventEnvelope, EventRejection } from "../events/types";
+import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
 import type { Logger } from "../logging/createLogger";
 
 /**
@@ -33,4 +35,54 @@ export async function rejectEvent(
     rejectedRow: `${stored.partitionKey}/${stored.rowKey}`,
   });
   return { result: "rejected", code: rejection.code, reason: rejection.reason };
+}
+
+/**
+ * Parses an event for a function handling events of `kind`. Returns the event, or the outcome to answer with: a
+ * rejection (recorded) for a malformed event, or `ignored` (logged) for a valid event of another type.
+ */
+export async function parseEventFor<K extends "received" | "status">(
+  kind: K,
+  services: Pick<AppServices, "rejections" | "clock">,
+  functionName: string,
+  rawEvent: unknown,
+  logger: Logger,
+): Promise<
+  | { event: Extract<AdvancedMessageEvent, { kind: K }> }
+  | { outcome: { result: "rejected"; code: string; reason: string } | { result: "ignored"; eventType: string } }
+> {
+  const parsed = parseAdvancedMessageEvent(rawEvent);
+  if (!parsed.ok) return { outcome: await rejectEvent(services, functionName, parsed.rejection, rawEvent, logger) };
+  const event = parsed.value;
+  if (event.kind !== kind) {
+    logger.warn("event type not handled by this function; acknowledged", {
+      eventId: event.envelope.id,
+      eventType: event.envelope.eventType,
+    });
+    return { outcome: { result: "ignored", eventType: event.envelope.eventType } };
+  }
+  return { event: event as Extract<AdvancedMessageEvent, { kind: K }> };
+}
+
+/**
+ * Handles an error thrown while processing a valid event: a permanent one (the event can never succeed) is recorded as
+ * a rejection and acknowledged; anything else is rethrown so Event Grid redelivers.
+ */
+export async function rejectIfPermanent(
+  error: unknown,
+  services: Pick<AppServices, "rejections" | "clock">,
+  functionName: string,
+  envelope: EventEnvelope,
+  rawEvent: unknown,
+  logger: Logger,
+): Promise<{ result: "rejected"; code: string; reason: string }> {
+  if (!isPermanentError(error)) throw error;
+  const appError = error as AppError;
+  return rejectEvent(
+    services,
+    functionName,
+    { code: appError.code, reason: appError.message, eventId: envelope.id, eventType: envelope.eventType },
+    rawEvent,
+    logger,
+  );
 }

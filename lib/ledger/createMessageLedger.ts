@@ -97,17 +97,11 @@ export interface OutboundRecord {
   templateName: string | null;
 }
 
-/** A delivery status to apply. */
-export interface StatusRecord {
+/** A delivery status to apply: a history entry plus the message it belongs to. */
+export interface StatusRecord extends StatusEntry {
   messageId: MessageId;
   channelId: string;
   contactId: ContactId | null;
-  status: MessageStatus;
-  rawStatus: string;
-  at: string;
-  eventId: string;
-  errorCode: string | null;
-  errorMessage: string | null;
 }
 
 /** The message ledger: every message once, by `messageId`, with its status history in the same partition. */
