@@ -7,6 +7,7 @@
 import { PortInUseError } from "./host/createLocalHost";
 import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
 import { startLocalStack, type LocalStack } from "./stack/startLocalStack";
+import { attachWhatsAppSimulator, type AttachedSimulator } from "./simulator/attachWhatsAppSimulator";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
 
@@ -59,12 +60,21 @@ async function main(argv: string[]): Promise<number> {
 
   const level = (process.env.LOCAL_LOG_LEVEL ?? "info") as LocalLogLevel;
   let stack: LocalStack;
+  let simulator: AttachedSimulator;
   try {
     stack = await startLocalStack({
       inMemory,
       ...(port === undefined ? {} : { port }),
       logger: createJsonLineLogger({ minLevel: level }),
+      // The WhatsApp user simulator publishes the delivery statuses (Sent, Delivered, Read; toBSUID; failures).
+      deliveryStatuses: false,
     });
+    try {
+      simulator = attachWhatsAppSimulator(stack);
+    } catch (error) {
+      await stack.close();
+      throw error;
+    }
   } catch (error) {
     if (error instanceof PortInUseError) console.error(`Error: ${error.message}`);
     else console.error(`Error: the local stack could not start: ${(error as Error).message}`);
@@ -76,11 +86,13 @@ async function main(argv: string[]): Promise<number> {
     for (const fn of stack.host.httpFunctions) write(`  ${fn.name}: [${fn.methods.join(",")}] ${fn.url}`);
     for (const name of stack.host.eventGridFunctions) write(`  ${name}: eventGridTrigger`);
     write(`Event Grid topic key (aeg-sas-key): ${stack.topic.accessKey}`);
+    write(`WhatsApp user simulator: ${simulator.url} (npm run simulator -- --help)`);
     for (const notice of stack.notices) write(`Note: ${notice}`);
     write(stack.readyLine);
     await new Promise<void>((resolve) => (interrupted = resolve));
   }
   write("Stopping...");
+  simulator.detach();
   await stack.close();
   write("Stopped.");
   return 0;

@@ -51,7 +51,10 @@ export async function relinkContact(deps: IdentityDeps, contactId: ContactId, ne
     next = {
       ...next,
       bsuid: newBsuid,
-      previousBsuids: [...new Set([...next.previousBsuids, ...(previousBsuid ? [previousBsuid] : [])])],
+      // The folded contact's BSUID is the new one, which absorbContact counts as "previous": it is current now.
+      previousBsuids: [...new Set([...next.previousBsuids, ...(previousBsuid ? [previousBsuid] : [])])].filter(
+        (b) => b !== newBsuid,
+      ),
     };
     if (!(await store.updateContact(next, current.etag))) continue;
     if (folded) {

@@ -122,7 +122,7 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     const path = normalisePath(mount.path);
     const relative = relativeToPrefix(path, prefix);
     // A prefix mount also clashes with a route under it (`simulator/{id}` against a `/api/simulator` mount).
-    const below = relative === undefined ? undefined : `${relative.toLowerCase()}/`;
+    const below = relative === undefined ? undefined : relative === "" ? "" : `${relative.toLowerCase()}/`;
     const clash =
       relative === undefined
         ? undefined

@@ -245,6 +245,7 @@ describe.each(STORES)("relinkContact against Azurite with %s", (_name, makeStore
     const relinked = await relinkContact(deps, original.contact.contactId, newBsuid);
     expect(relinked.mergedContactId).toBe(early.contact.contactId);
     expect(relinked.contact.lastSeen).toBe("2026-11-21T08:00:00.000Z");
+    expect(relinked.contact).toMatchObject({ bsuid: newBsuid, previousBsuids: [bsuid] });
     expect((await followContact(store, early.contact.contactId))?.contact.contactId).toBe(original.contact.contactId);
     expect(await store.listContacts(scope)).toHaveLength(1);
   });
