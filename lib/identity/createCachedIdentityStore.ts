@@ -81,12 +81,13 @@ export function createCachedIdentityStore(inner: IdentityStore, options: Identit
       return next;
     },
 
-    async getKey(scope, kind, value) {
+    async getKey(scope, kind, value, readOptions) {
       const id = identityKeyPartition(scope, kind, value);
-      const cached = keys.get(id);
+      const cached = readOptions?.fresh ? undefined : keys.get(id);
       if (cached) return cached;
       const stored = await inner.getKey(scope, kind, value);
       if (stored) keys.set(id, stored);
+      else keys.delete(id);
       return stored;
     },
 

@@ -55,7 +55,13 @@ export interface IdentityStore {
   createContact(contact: Contact): Promise<string | undefined>;
   /** Replaces a contact if its ETag still matches; returns the new ETag, or undefined on a conflicting write. */
   updateContact(contact: Contact, etag: string, mergedInto?: ContactId | null): Promise<string | undefined>;
-  getKey(scope: Scope, kind: IdentityKind, value: string): Promise<StoredKey | undefined>;
+  /** An identity key; `fresh` reads it from the table even when a caching store holds it (before acting on it). */
+  getKey(
+    scope: Scope,
+    kind: IdentityKind,
+    value: string,
+    options?: { fresh?: boolean },
+  ): Promise<StoredKey | undefined>;
   /** Inserts an identity key and returns its ETag; undefined when the key is already taken. */
   claimKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId): Promise<string | undefined>;
   /** Points an existing key at another contact if its ETag still matches; returns the new ETag, undefined on conflict. */

@@ -86,13 +86,18 @@ export const HEAL_AFTER_MS = 10_000;
 export async function followContact(
   store: IdentityStore,
   contactId: ContactId,
-  heal?: { scope: Scope; kind: IdentityKind; value: string; now: Date; keyWrittenAt: Date },
+  heal?: { scope: Scope; kind: IdentityKind; value: string; now: Date },
 ): Promise<StoredContact | undefined> {
   let id = contactId;
   for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
     let stored = await store.getContact(id);
     if (!stored && heal && hop === 0) {
-      if (heal.now.getTime() - heal.keyWrittenAt.getTime() < HEAL_AFTER_MS) {
+      // Decide on the key as the table holds it now, not as a cache remembered it: a key read between a claim and its
+      // repoint (claim-first attaching a BSUID to a phone's contact) names a contact that will never exist, and
+      // healing it would create a second contact for the identifier.
+      const key = await store.getKey(heal.scope, heal.kind, heal.value, { fresh: true });
+      if (!key || key.contactId !== id) throw new Retry("identity key moved to another contact");
+      if (heal.now.getTime() - key.writtenAt.getTime() < HEAL_AFTER_MS) {
         throw new Retry("identity key points at a contact still being created");
       }
       const contact = blankContact(id, heal.scope, heal.now.toISOString());
@@ -117,7 +122,7 @@ async function locate(
 ): Promise<{ key: StoredKey; contact: StoredContact } | undefined> {
   const key = await store.getKey(scope, kind, value);
   if (!key) return undefined;
-  const contact = await followContact(store, key.contactId, { scope, kind, value, now, keyWrittenAt: key.writtenAt });
+  const contact = await followContact(store, key.contactId, { scope, kind, value, now });
   if (!contact) throw new Retry("identity key points at a contact that vanished");
   return { key, contact };
 }
@@ -213,6 +218,15 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
 
     if (!byPhone && phone && (!current || current.contact.phone !== phone)) {
       byPhone = await locate(store, scope, "phone", phone, nowDate);
+    } else if (!byPhone && phone && current && current.contact.mergedContactIds.length > 0) {
+      // The contact already holds this phone, so its key should point here. A merge interrupted after the survivor
+      // absorbed the other contact (phone included) and before that one was tombstoned (a lost ETag race, or a crash)
+      // leaves the key on the folded contact, still live: finish that merge below. Only a survivor of a merge can be in
+      // that state (absorbing lists the folded ID in mergedContactIds), and a cached key costs no request.
+      const key = await store.getKey(scope, "phone", phone);
+      if (key && key.contactId !== current.contact.contactId) {
+        byPhone = await locate(store, scope, "phone", phone, nowDate);
+      }
     }
 
     if (!current) {
@@ -246,7 +260,8 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     let folded: StoredContact | undefined;
     let releasedPhone: PhoneNumber | null = null;
 
-    if (phone && next.phone !== phone) {
+    const phoneElsewhere = byPhone !== undefined && byPhone.contact.contact.contactId !== next.contactId;
+    if (phone && (next.phone !== phone || phoneElsewhere)) {
       if (!byPhone) {
         if (!(await store.claimKey(scope, "phone", phone, next.contactId)))
           return new Retry("phone claimed concurrently");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError, TransientError } from "../errors";
 import type { ContactId, MessageId } from "../values/identifiers";
@@ -121,6 +122,24 @@ const MAX_ATTEMPTS = 10;
 // Table Storage string properties hold at most 32K UTF-16 characters; summaries are short by design anyway.
 const MAX_SUMMARY = 1000;
 
+/**
+ * Event IDs Table Storage accepts in a key (none of `/ \ # ?` or control characters), short enough for its 1 KiB
+ * limit, and not starting with `|`: used as they are.
+ */
+// eslint-disable-next-line no-control-regex
+const KEY_SAFE_EVENT_ID = /^[^/\\#?|\u0000-\u001f\u007f-\u009f][^/\\#?\u0000-\u001f\u007f-\u009f]{0,199}$/;
+
+/**
+ * The history row key of a status event. Event Grid's `id` is any string the publisher chose, but Table Storage keys
+ * refuse `/`, `\`, `#`, `?` and control characters and hold at most 1 KiB; such an ID would fail the write on every
+ * delivery (a poison event retried for 24 hours). Those IDs are hashed instead: `status||<sha256>`, which no ID used as
+ * it is can collide with (those never start with `|`). The row keeps the ID itself in `eventId`.
+ */
+function statusRowKey(eventId: string): string {
+  if (KEY_SAFE_EVENT_ID.test(eventId)) return `${STATUS_ROW_PREFIX}${eventId}`;
+  return `${STATUS_ROW_PREFIX}|${createHash("sha256").update(eventId).digest("hex")}`;
+}
+
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
@@ -220,7 +239,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
     async applyStatus(record) {
       const historyRow: StatusEntity = {
         partitionKey: record.messageId,
-        rowKey: `${STATUS_ROW_PREFIX}${record.eventId}`,
+        rowKey: statusRowKey(record.eventId),
         status: record.status,
         rawStatus: record.rawStatus,
         at: record.at,
