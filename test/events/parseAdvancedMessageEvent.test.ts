@@ -11,7 +11,7 @@ import {
   type ParseResult,
 } from "../../lib/events/parseAdvancedMessageEvent";
 
-// Copies of /work/shared/fixtures, kept in the repo because CI runs on a clean clone.
+// Sample ACS events kept in the repo (test/fixtures/events) so the tests run on a clean clone.
 const FIXTURES = path.join(__dirname, "../fixtures/events");
 const ACS_EVENTS = path.join(FIXTURES, "acs-events");
 const DOCS_SAMPLES = path.join(FIXTURES, "docs-samples");
