@@ -49,6 +49,35 @@ export interface LocalAzurite {
 }
 
 /**
+ * Command-line arguments of Azurite (blob, queue and table on 127.0.0.1) for the given ports: in memory, in a data
+ * folder, or (neither) in Azurite's default folder. One place for the local stack, the tests and the benchmarks.
+ */
+export function azuriteArguments(
+  ports: { blob: number; queue: number; table: number },
+  storage: { inMemory?: boolean; location?: string } = {},
+): string[] {
+  return [
+    ...(storage.location ? ["--location", storage.location] : []),
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    String(ports.blob),
+    "--queueHost",
+    "127.0.0.1",
+    "--queuePort",
+    String(ports.queue),
+    "--tableHost",
+    "127.0.0.1",
+    "--tablePort",
+    String(ports.table),
+    "--disableTelemetry",
+    "--silent",
+    "--skipApiVersionCheck",
+    ...(storage.inMemory ? ["--inMemoryPersistence"] : []),
+  ];
+}
+
+/**
  * Starts Azurite from the project's `azurite` npm package (blob, queue and table services) on 127.0.0.1, with data in
  * `.azurite/` or in memory, and waits until the table service answers.
  */
@@ -94,30 +123,12 @@ export async function startLocalAzurite(options: LocalAzuriteOptions): Promise<L
   } catch {
     throw new Error("Azurite is not installed: run npm install (it is a devDependency of this project)");
   }
-  const args = [
-    script,
-    "--blobHost",
-    "127.0.0.1",
-    "--blobPort",
-    String(ports.blob),
-    "--queueHost",
-    "127.0.0.1",
-    "--queuePort",
-    String(ports.queue),
-    "--tableHost",
-    "127.0.0.1",
-    "--tablePort",
-    String(ports.table),
-    "--disableTelemetry",
-    "--silent",
-    "--skipApiVersionCheck",
-  ];
-  if (options.inMemory) args.push("--inMemoryPersistence");
-  else {
-    const location = options.location ?? join(options.appRoot, ".azurite");
+  let location: string | undefined;
+  if (!options.inMemory) {
+    location = options.location ?? join(options.appRoot, ".azurite");
     mkdirSync(location, { recursive: true });
-    args.push("--location", location);
   }
+  const args = [script, ...azuriteArguments(ports, location ? { location } : { inMemory: true })];
 
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   // If this process ends without stop() (an uncaught error, process.exit), Azurite must not outlive it.

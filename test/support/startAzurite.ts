@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { once } from "node:events";
 import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { azuriteArguments } from "../../local/stack/startLocalAzurite";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -50,22 +51,7 @@ export default async function startAzurite(project: TestProject): Promise<() => 
     process.execPath,
     [
       join(dirname(require.resolve("azurite/package.json")), "dist/src/azurite.js"),
-      "--inMemoryPersistence",
-      "--tableHost",
-      "127.0.0.1",
-      "--tablePort",
-      String(port),
-      "--queueHost",
-      "127.0.0.1",
-      "--queuePort",
-      String(queuePort),
-      "--blobHost",
-      "127.0.0.1",
-      "--blobPort",
-      String(blobPort),
-      "--disableTelemetry",
-      "--silent",
-      "--skipApiVersionCheck",
+      ...azuriteArguments({ blob: blobPort, queue: queuePort, table: port }, { inMemory: true }),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

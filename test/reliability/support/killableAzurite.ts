@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { dirname, join } from "node:path";
-import { AZURITE_ACCOUNT, AZURITE_KEY } from "../../../local/stack/startLocalAzurite";
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteArguments } from "../../../local/stack/startLocalAzurite";
 
 /** Azurite's three ports. */
 export interface AzuritePorts {
@@ -22,30 +22,9 @@ export interface KillableAzurite {
 /** Starts Azurite with its data in `location` (so it survives a restart) and waits until the table service answers. */
 export async function startKillableAzurite(location: string, ports: AzuritePorts): Promise<KillableAzurite> {
   const script = join(dirname(require.resolve("azurite/package.json")), "dist", "src", "azurite.js");
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      script,
-      "--location",
-      location,
-      "--blobHost",
-      "127.0.0.1",
-      "--blobPort",
-      String(ports.blob),
-      "--queueHost",
-      "127.0.0.1",
-      "--queuePort",
-      String(ports.queue),
-      "--tableHost",
-      "127.0.0.1",
-      "--tablePort",
-      String(ports.table),
-      "--disableTelemetry",
-      "--silent",
-      "--skipApiVersionCheck",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const child: ChildProcess = spawn(process.execPath, [script, ...azuriteArguments(ports, { location })], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const killOnExit = () => void child.kill("SIGKILL");
   process.once("exit", killOnExit);
   child.once("exit", () => process.removeListener("exit", killOnExit));
