@@ -6,6 +6,9 @@
  * - answers `{ type: "stats" }` with `{ type: "stats", storageRequests, maxRssKb, rssKb, cpuMs }`;
  * - closes and exits on `{ type: "stop" }`.
  *
+ * Besides the app's functions it serves {@link DELIVERY_ONLY_FUNCTION}, so the benchmark can measure what the delivery
+ * itself costs (the HTTP hop and the host's work) with nothing of the app in it.
+ *
  * Storage requests are counted at the HTTP client (Node's `http.client.request.start` diagnostics channel), because
  * the bundled app's table clients cannot be given a pipeline policy from outside.
  */
@@ -13,7 +16,10 @@ import { subscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import { resolve } from "node:path";
 import { createLocalHost } from "../local/host/createLocalHost";
-import { loadFunctionApp } from "../local/host/loadFunctionApp";
+import { loadFunctionApp, type FunctionRegistration } from "../local/host/loadFunctionApp";
+
+/** An Event Grid function the benchmark host adds beside the app's: it acknowledges and does nothing else. */
+export const DELIVERY_ONLY_FUNCTION = "benchDeliveryOnly";
 
 async function main(): Promise<void> {
   const appRoot = resolve(__dirname, "..", "..");
@@ -24,7 +30,15 @@ async function main(): Promise<void> {
     const request = (message as { request: ClientRequest }).request;
     if (String(request.getHeader("host") ?? "").endsWith(`:${storagePort}`)) storageRequests++;
   });
-  const host = await createLocalHost({ registrations: loadFunctionApp(appRoot), port: 0 });
+  // The delivery alone, for the floor: the same webhook, request and host work, but a handler that does nothing.
+  const deliveryOnly: FunctionRegistration = {
+    name: DELIVERY_ONLY_FUNCTION,
+    bindings: { eventGridTrigger: { type: "eventGridTrigger", direction: "in" } },
+    handler: () => undefined,
+    triggerType: "eventGridTrigger",
+    trigger: { type: "eventGridTrigger", direction: "in" },
+  };
+  const host = await createLocalHost({ registrations: [...loadFunctionApp(appRoot), deliveryOnly], port: 0 });
   process.on("message", (message: { type?: string }) => {
     if (message.type === "stats") {
       process.send?.({
@@ -41,7 +55,9 @@ async function main(): Promise<void> {
   process.send?.({ type: "ready", url: host.url });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -4,6 +4,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { cpus } from "node:os";
+import { DELIVERY_ONLY_FUNCTION } from "./benchHost";
 import { measureStorageCeiling, type StorageCeiling } from "./measureStorageCeiling";
 import { cpuMeter } from "./processCpu";
 import { createRandom, receivedEvent, statusEvent, syntheticPerson, syntheticUuid } from "./syntheticEvents";
@@ -32,6 +33,18 @@ export interface ThroughputLevel {
   ceilingEventsPerSecond: number;
   /** `eventsPerSecond / ceilingEventsPerSecond`; the target is ≥ 0.7. */
   ratio: number;
+  /**
+   * Deliveries per second to a function that does nothing, through the same host at the same concurrency (measured
+   * right before the level): the inbound HTTP hop and the host's work, which the storage ceiling leaves out.
+   */
+  deliveriesPerSecond: number;
+  /**
+   * Events/s if each event cost one empty delivery plus its storage requests at the ceiling rate and nothing else:
+   * `1 / (1 / deliveriesPerSecond + storageRequestsPerEvent / upsertsPerSecond)`. The app's own work is what is left.
+   */
+  floorEventsPerSecond: number;
+  /** `eventsPerSecond / floorEventsPerSecond`. */
+  ratioToFloor: number;
 }
 
 /** The end-to-end figures and the host's memory. */
@@ -143,6 +156,34 @@ function post(hostUrl: string, functionName: string, event: unknown): Promise<nu
   });
 }
 
+/**
+ * Posts `next()` events from `concurrency` callers until `durationMs` pass. Returns each request's latency and the
+ * number answered with anything but 202.
+ */
+async function drive(
+  hostUrl: string,
+  concurrency: number,
+  durationMs: number,
+  next: () => { functionName: string; event: unknown },
+): Promise<{ latencies: number[]; failed: number; seconds: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const { functionName, event } = next();
+        const sent = performance.now();
+        const status = await post(hostUrl, functionName, event);
+        latencies.push(performance.now() - sent);
+        if (status !== 202) failed++;
+      }
+    }),
+  );
+  return { latencies, failed, seconds: (performance.now() - started) / 1000 };
+}
+
 interface HostStats {
   storageRequests: number;
   maxRssKb: number;
@@ -225,24 +266,22 @@ export async function measureThroughput(options: {
         ceilingMs,
         options.azuritePid,
       );
+      // A real event's body (same size, same JSON to parse) to the function that does nothing.
+      const sample = workload.next().event;
+      const delivery = await drive(hostUrl, concurrency, ceilingMs, () => ({
+        functionName: DELIVERY_ONLY_FUNCTION,
+        event: sample,
+      }));
+      if (delivery.failed > 0) throw new Error(`${delivery.failed} deliveries to the empty function failed`);
+      const deliveriesPerSecond = Math.round(delivery.latencies.length / delivery.seconds);
       const before = await askHost<HostStats>(child, "stats");
-      const latencies: number[] = [];
-      let failed = 0;
       const meter = cpuMeter(options.azuritePid);
-      const started = performance.now();
-      const deadline = started + options.secondsPerLevel * 1000;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (performance.now() < deadline) {
-            const { functionName, event } = workload.next();
-            const sent = performance.now();
-            const status = await post(hostUrl, functionName, event);
-            latencies.push(performance.now() - sent);
-            if (status !== 202) failed++;
-          }
-        }),
+      const { latencies, failed, seconds } = await drive(
+        hostUrl,
+        concurrency,
+        options.secondsPerLevel * 1000,
+        () => workload.next(),
       );
-      const seconds = (performance.now() - started) / 1000;
       const used = meter();
       const after = await askHost<HostStats>(child, "stats");
       const ceilingAfter = await measureStorageCeiling(
@@ -269,6 +308,9 @@ export async function measureThroughput(options: {
       const azuriteCpuMsPerEvent =
         used.azuriteMs === undefined ? undefined : Number((used.azuriteMs / events).toFixed(3));
       const ceilingEventsPerSecond = Math.round(ceiling.upsertsPerSecond / storageRequestsPerEvent);
+      const floorEventsPerSecond = Math.round(
+        1 / (1 / deliveriesPerSecond + storageRequestsPerEvent / ceiling.upsertsPerSecond),
+      );
       levels.push({
         concurrency,
         events,
@@ -288,6 +330,9 @@ export async function measureThroughput(options: {
         ceilingSamples: { before: ceilingBefore, after: ceilingAfter },
         ceilingEventsPerSecond,
         ratio: Number((eventsPerSecond / ceilingEventsPerSecond).toFixed(2)),
+        deliveriesPerSecond,
+        floorEventsPerSecond,
+        ratioToFloor: Number((eventsPerSecond / floorEventsPerSecond).toFixed(2)),
       });
     }
     const final = await askHost<HostStats>(child, "stats");

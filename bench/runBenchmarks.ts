@@ -12,11 +12,12 @@
  * machine it ran on. `BENCH_SECONDS` sets the seconds per throughput level (default 8).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { startLocalAzurite } from "../local/stack/startLocalAzurite";
 import type { CpuCostResult } from "./measureCpuCost";
+import { listPackageFiles, type PackageFile } from "./listPackageFiles";
 import { measureColdStart, type ColdStartResult } from "./measureColdStart";
 import { measureRoundTrips, type RoundTripFigure } from "./measureRoundTrips";
 import { measureThroughput, type ThroughputResult } from "./measureThroughput";
@@ -35,7 +36,7 @@ interface Machine {
 }
 
 interface PackageSize {
-  files: { path: string; bytes: number }[];
+  files: PackageFile[];
   totalBytes: number;
   totalMb: number;
 }
@@ -66,14 +67,9 @@ function machine(): Machine {
   };
 }
 
-/** The files `.funcignore` lets into the deployment package (its `!file` lines), with their sizes. */
+/** The files `.funcignore` lets into the deployment package, with their sizes. */
 function packageSize(): PackageSize {
-  const lines = readFileSync(join(APP_ROOT, ".funcignore"), "utf8").split(/\r?\n/);
-  const files = lines
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("!") && !line.endsWith("/") && !line.includes("*"))
-    .map((line) => line.slice(1))
-    .map((path) => ({ path, bytes: statSync(join(APP_ROOT, path)).size }));
+  const files = listPackageFiles(APP_ROOT);
   const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return { files, totalBytes, totalMb: Number((totalBytes / MB).toFixed(2)) };
 }
@@ -192,6 +188,9 @@ function report(results: Results): string {
         "Azurite upserts/s",
         "ceiling events/s",
         "ratio",
+        "empty deliveries/s",
+        "floor events/s",
+        "vs floor",
       ],
       t.levels.map((l) => [
         String(l.concurrency),
@@ -206,11 +205,16 @@ function report(results: Results): string {
         String(l.ceiling.upsertsPerSecond),
         String(l.ceilingEventsPerSecond),
         `${Math.round(l.ratio * 100)}%`,
+        String(l.deliveriesPerSecond),
+        String(l.floorEventsPerSecond),
+        `${Math.round(l.ratioToFloor * 100)}%`,
       ]),
     ),
   );
   out.push(
     "   CPU-bound events/s = cores × 1000 ÷ (CPU ms per event of the host, this load generator and Azurite together).",
+    "   Empty deliveries/s: the same requests to a function that does nothing (the HTTP hop and the host's work, which " +
+      "the storage ceiling leaves out); floor events/s = 1 ÷ (1 ÷ empty deliveries/s + storage req/event ÷ upserts/s).",
     `   Raw upsert CPU (mean of the levels): ${t.levels
       .map(
         (l) =>
@@ -228,7 +232,11 @@ function report(results: Results): string {
       `(${results.cpu.microsecondsPerEvent} µs/event, ${results.cpu.filtersPerEvent} filters per event, ` +
       `${results.cpu.pinnedToOneCore ? "pinned to one core with taskset" : "one thread, not pinned"})`,
     `4. Cold start (load dist/main.js in a fresh Node process, ${results.coldStart.runs} runs): median ` +
-      `${results.coldStart.medianMs} ms, max ${results.coldStart.maxMs} ms; package ${results.packageSize.totalMb} MB (` +
+      `${results.coldStart.medianMs} ms, max ${results.coldStart.maxMs} ms; first use of a deferred bundle adds ` +
+      Object.entries(results.coldStart.firstUseMedianMs)
+        .map(([name, ms]) => `${ms} ms (${name})`)
+        .join(", ") +
+      `; package ${results.packageSize.totalMb} MB (` +
       results.packageSize.files.map((f) => `${f.path} ${(f.bytes / 1024).toFixed(1)} KB`).join(", ") +
       ")",
     `5. Host memory (its own process): ${t.host.rssAtReadyMb} MB RSS when ready, ${t.host.rssAfterWarmUpMb} MB after ` +
