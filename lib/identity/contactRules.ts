@@ -1,3 +1,5 @@
+import type { Bsuid } from "../values/Bsuid";
+import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId } from "../values/identifiers";
 import type { Contact } from "./types";
 
@@ -31,6 +33,35 @@ export function recordInbound(contact: Contact, channelId: string, at: string): 
   };
 }
 
+/** Evidence that a BSUID used a phone number at some moment: a message or status carrying both (or the phone alone). */
+export interface PhoneEvidence {
+  phone: PhoneNumber;
+  bsuid: Bsuid | null;
+  /** When the message was received. */
+  at: string;
+}
+
+/**
+ * True when `evidence` is newer than what put `holder`'s phone there, so it may replace it (with another number on the
+ * same contact, or with this number on another contact). A holder without a phone, or whose phone time is unknown,
+ * always gives way. Equal times are ordered by BSUID and then phone, so every pair of contenders has one winner
+ * whatever the order events arrive in: redelivered and reordered messages end where in-order delivery does.
+ */
+export function isNewerPhoneEvidence(evidence: PhoneEvidence, holder: Contact): boolean {
+  if (holder.phone === null || holder.phoneSeenAt === null) return true;
+  const [a, b] = [Date.parse(evidence.at), Date.parse(holder.phoneSeenAt)];
+  if (a !== b) return a > b;
+  const [ownBsuid, otherBsuid] = [evidence.bsuid ?? "", holder.bsuid ?? ""];
+  if (ownBsuid !== otherBsuid) return ownBsuid > otherBsuid;
+  return evidence.phone > holder.phone;
+}
+
+/** Sets `phone` on the contact as seen at `at`: a new phone starts its own time, the same phone keeps the later one. */
+export function recordPhone(contact: Contact, phone: PhoneNumber, at: string | undefined): Contact {
+  const since = contact.phone === phone ? contact.phoneSeenAt : null;
+  return { ...contact, phone, phoneSeenAt: at === undefined ? since : later(since, at) };
+}
+
 /**
  * Folds `folded` into `survivor`: the survivor keeps its own ID and identifiers, gains whatever it lacks from the folded
  * contact, and takes over its history (times, merged IDs, previous BSUIDs). Idempotent: absorbing twice is absorbing once.
@@ -46,6 +77,10 @@ export function absorbContact(survivor: Contact, folded: Contact): Contact {
     ...survivor,
     bsuid: survivor.bsuid ?? folded.bsuid,
     phone: survivor.phone ?? folded.phone,
+    phoneSeenAt:
+      survivor.phone === null
+        ? folded.phoneSeenAt
+        : later(survivor.phoneSeenAt, folded.phone === survivor.phone ? folded.phoneSeenAt : null),
     externalId: survivor.externalId ?? folded.externalId,
     name: survivor.name ?? folded.name,
     firstSeen: earlier(survivor.firstSeen, folded.firstSeen),

@@ -14,6 +14,7 @@ interface ContactEntity {
   scope: string;
   bsuid?: string | null;
   phone?: string | null;
+  phoneSeenAt?: string | null;
   externalId?: string | null;
   name?: string | null;
   firstSeen?: string | null;
@@ -117,6 +118,7 @@ function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
       scope: entity.scope as Scope,
       bsuid: (entity.bsuid ?? null) as Bsuid | null,
       phone: (entity.phone ?? null) as PhoneNumber | null,
+      phoneSeenAt: entity.phoneSeenAt ?? null,
       externalId: entity.externalId ?? null,
       name: entity.name ?? null,
       firstSeen: entity.firstSeen ?? null,
@@ -138,6 +140,7 @@ function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity
     scope: contact.scope,
     bsuid: contact.bsuid,
     phone: contact.phone,
+    phoneSeenAt: contact.phoneSeenAt,
     externalId: contact.externalId,
     name: contact.name,
     firstSeen: contact.firstSeen,

@@ -6,7 +6,14 @@ import type { Bsuid } from "../values/Bsuid";
 import type { ChannelId } from "../values/ChannelId";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
-import { absorbContact, recordInbound, sameContact } from "./contactRules";
+import {
+  absorbContact,
+  isNewerPhoneEvidence,
+  recordInbound,
+  recordPhone,
+  sameContact,
+  type PhoneEvidence,
+} from "./contactRules";
 import type { IdentityStore, StoredContact, StoredKey } from "./createIdentityStore";
 import type { Contact, IdentityKind } from "./types";
 
@@ -50,6 +57,7 @@ function blankContact(contactId: ContactId, scope: Scope, now: string): Contact 
     scope,
     bsuid: null,
     phone: null,
+    phoneSeenAt: null,
     externalId: null,
     name: null,
     firstSeen: null,
@@ -159,6 +167,9 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
   const now = nowDate.toISOString();
   const newId = deps.newContactId ?? createContactId;
   const { scope, bsuid, phone } = input;
+  // Only an inbound message proves its sender used the phone at a given time. A delivery status's pair or an import
+  // only fills gaps: it attaches a phone to a contact without one, never replaces or moves one.
+  const seenAt = input.inbound?.at;
   const actions: ResolveAction[] = [];
   let current: StoredContact | undefined;
   let byPhone: Awaited<ReturnType<typeof locate>>;
@@ -182,7 +193,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         const fresh = { ...blankContact(claimedId, scope, now), bsuid };
         const phoneClaimed = phone ? await store.claimKey(scope, "phone", phone, claimedId) : undefined;
         if (!phone || phoneClaimed) {
-          const made = await createNew(phone ? { ...fresh, phone } : fresh);
+          const made = await createNew(phone ? recordPhone(fresh, phone, seenAt) : fresh);
           if (made instanceof Retry) return made;
           actions.push("created");
           if (phone) actions.push("attachedPhone");
@@ -208,7 +219,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     if (!current && phone && !bsuid && store.knowsKey && !store.knowsKey(scope, "phone", phone)) {
       const claimedId = newId();
       if (await store.claimKey(scope, "phone", phone, claimedId)) {
-        const made = await createNew({ ...blankContact(claimedId, scope, now), phone });
+        const made = await createNew(recordPhone(blankContact(claimedId, scope, now), phone, seenAt));
         if (made instanceof Retry) return made;
         return { contact: made.contact, actions: ["created"] };
       }
@@ -247,7 +258,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       } else if (phone) {
         const contactId = newId();
         if (!(await store.claimKey(scope, "phone", phone, contactId))) return new Retry("phone claimed concurrently");
-        const made = await createNew({ ...blankContact(contactId, scope, now), phone });
+        const made = await createNew(recordPhone(blankContact(contactId, scope, now), phone, seenAt));
         if (made instanceof Retry) return made;
         current = made;
       }
@@ -259,37 +270,58 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     if (bsuid && next.bsuid === null) next.bsuid = bsuid;
     let folded: StoredContact | undefined;
     let releasedPhone: PhoneNumber | null = null;
+    // The phone key to delete after a merge that keeps the survivor's newer phone instead of the message's.
+    let stalePhoneKey: StoredKey | undefined;
 
     const phoneElsewhere = byPhone !== undefined && byPhone.contact.contact.contactId !== next.contactId;
     if (phone && (next.phone !== phone || phoneElsewhere)) {
+      const other = phoneElsewhere ? byPhone!.contact : undefined;
+      const mergeable = other !== undefined && (other.contact.bsuid === null || other.contact.bsuid === next.bsuid);
+      // A message older than what gave this contact its current phone, or gave another BSUID this phone, changes no
+      // phone: it is a redelivery or a late arrival from before the number changed (or changed hands).
+      const replacesOwn = next.phone !== null && next.phone !== phone;
+      const takesOthers = other !== undefined && !mergeable;
+      const evidence: PhoneEvidence | undefined = seenAt ? { phone, bsuid: bsuid ?? null, at: seenAt } : undefined;
+      const stale = evidence
+        ? (replacesOwn && !isNewerPhoneEvidence(evidence, next)) ||
+          (takesOthers && !isNewerPhoneEvidence(evidence, other.contact))
+        : replacesOwn || takesOthers;
       if (!byPhone) {
-        if (!(await store.claimKey(scope, "phone", phone, next.contactId)))
-          return new Retry("phone claimed concurrently");
-        actions.push("attachedPhone");
-      } else if (byPhone.contact.contact.contactId !== next.contactId) {
-        const other = byPhone.contact;
-        if (other.contact.bsuid === null || other.contact.bsuid === next.bsuid) {
-          folded = other;
-          next = absorbContact(next, other.contact);
-          actions.push("merged");
-        } else {
-          // The phone now belongs to someone with another BSUID (a recycled number, or a re-registered business
-          // account). Move the alias; do not merge two BSUIDs on a guess.
-          if (!(await store.repointKey(scope, "phone", phone, next.contactId, byPhone.key.etag))) {
-            return new Retry("phone key changed concurrently");
-          }
-          const stripped = { ...other.contact, phone: null };
-          if (!(await store.updateContact(stripped, other.etag))) return new Retry("previous phone owner changed");
-          actions.push("phoneMoved");
-          logger.warn("phone alias moved between contacts with different BSUIDs; relink if they are the same person", {
-            phone: maskIdentifier(phone),
-            fromContactId: other.contact.contactId,
-            toContactId: next.contactId,
-          });
+        if (!stale) {
+          if (!(await store.claimKey(scope, "phone", phone, next.contactId)))
+            return new Retry("phone claimed concurrently");
+          actions.push("attachedPhone");
         }
+      } else if (other && mergeable) {
+        folded = other;
+        next = absorbContact(next, other.contact);
+        actions.push("merged");
+        if (stale) stalePhoneKey = byPhone.key;
+      } else if (other && !stale) {
+        // The phone now belongs to someone with another BSUID (a recycled number, or a re-registered business
+        // account). Move the alias; do not merge two BSUIDs on a guess.
+        if (!(await store.repointKey(scope, "phone", phone, next.contactId, byPhone.key.etag))) {
+          return new Retry("phone key changed concurrently");
+        }
+        const stripped: Contact = { ...other.contact, phone: null, phoneSeenAt: null };
+        if (!(await store.updateContact(stripped, other.etag))) return new Retry("previous phone owner changed");
+        actions.push("phoneMoved");
+        logger.warn("phone alias moved between contacts with different BSUIDs; relink if they are the same person", {
+          phone: maskIdentifier(phone),
+          fromContactId: other.contact.contactId,
+          toContactId: next.contactId,
+        });
       }
-      releasedPhone = next.phone;
-      next.phone = phone;
+      if (stale) {
+        logger.debug("an older message's phone changes nothing: the number has been seen since on a newer one", {
+          phone: maskIdentifier(phone),
+        });
+      } else {
+        releasedPhone = next.phone;
+        next = recordPhone(next, phone, seenAt);
+      }
+    } else if (phone) {
+      next = recordPhone(next, phone, seenAt);
     }
 
     if (input.inbound) next = recordInbound(next, input.inbound.channelId, input.inbound.at);
@@ -304,7 +336,8 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       if (!(await store.updateContact(folded.contact, folded.etag, next.contactId))) {
         return new Retry("folded contact changed concurrently");
       }
-      if (byPhone && phone) await store.repointKey(scope, "phone", phone, next.contactId, byPhone.key.etag);
+      if (stalePhoneKey && phone) await store.deleteKey(scope, "phone", phone, stalePhoneKey.etag);
+      else if (byPhone && phone) await store.repointKey(scope, "phone", phone, next.contactId, byPhone.key.etag);
       logger.info("merged contacts", { survivor: next.contactId, folded: folded.contact.contactId });
     }
 

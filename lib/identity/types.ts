@@ -12,6 +12,12 @@ export interface Contact {
   bsuid: Bsuid | null;
   /** Phone alias (E.164 with `+`), null when the user hides it and it was never captured. */
   phone: PhoneNumber | null;
+  /**
+   * Time of the newest message or status that carried `phone` for this contact; null when unknown (an import, or a
+   * row from before this field). The phone changes only for something newer, so a redelivered old message cannot move
+   * a recycled number back to its previous owner.
+   */
+  phoneSeenAt: string | null;
   /** ID in the business's own systems (CRM import). */
   externalId: string | null;
   name: string | null;

@@ -129,10 +129,34 @@ describe.each(STORES)("resolveContact against Azurite with %s", (_name, makeStor
 
   it("replaces the phone alias and releases the old key when a BSUID arrives with a different phone", async () => {
     const first = await resolveContact(deps, { scope, bsuid, phone, inbound: inbound("2026-11-01T08:00:00.000Z") });
-    const second = await resolveContact(deps, { scope, bsuid, phone: otherPhone });
+    const second = await resolveContact(deps, {
+      scope,
+      bsuid,
+      phone: otherPhone,
+      inbound: inbound("2026-11-01T09:00:00.000Z"),
+    });
     expect(second.contact.contactId).toBe(first.contact.contactId);
     expect(second.contact.phone).toBe(otherPhone);
     expect(await store.getKey(scope, "phone", phone)).toBeUndefined();
+  });
+
+  it("keeps the phone alias when an older message arrives with the phone it replaced", async () => {
+    await resolveContact(deps, { scope, bsuid, phone, inbound: inbound("2026-11-01T08:00:00.000Z") });
+    await resolveContact(deps, { scope, bsuid, phone: otherPhone, inbound: inbound("2026-11-01T09:00:00.000Z") });
+    const late = await resolveContact(deps, { scope, bsuid, phone, inbound: inbound("2026-11-01T08:30:00.000Z") });
+    expect(late.contact).toMatchObject({ phone: otherPhone, phoneSeenAt: "2026-11-01T09:00:00.000Z" });
+    expect(late.contact.lastSeen).toBe("2026-11-01T09:00:00.000Z");
+    expect(await store.getKey(scope, "phone", phone)).toBeUndefined();
+    expect((await store.getKey(scope, "phone", otherPhone))?.contactId).toBe(late.contact.contactId);
+  });
+
+  it("lets a pair without a message time (a delivery status) fill a missing phone but never replace one", async () => {
+    const bsuidOnly = await resolveContact(deps, { scope, bsuid, inbound: inbound("2026-11-01T08:00:00.000Z") });
+    const filled = await resolveContact(deps, { scope, bsuid, phone });
+    expect(filled.contact).toMatchObject({ contactId: bsuidOnly.contact.contactId, phone, phoneSeenAt: null });
+    const kept = await resolveContact(deps, { scope, bsuid, phone: otherPhone });
+    expect(kept.contact.phone).toBe(phone);
+    expect(await store.getKey(scope, "phone", otherPhone)).toBeUndefined();
   });
 
   it("keeps contacts of different scopes apart when the same identifiers appear in both", async () => {
@@ -199,6 +223,7 @@ describe.each(STORES)("resolveContact against Azurite with %s", (_name, makeStor
         scope,
         bsuid,
         phone: null,
+        phoneSeenAt: null,
         externalId: "created-by-the-claimer",
         name: null,
         firstSeen: null,

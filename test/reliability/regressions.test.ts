@@ -7,10 +7,11 @@ import { parseBsuid } from "../../lib/values/Bsuid";
 import { parseChannelId } from "../../lib/values/ChannelId";
 import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
 import { parseMessageId, parseScope, type ContactId } from "../../lib/values/identifiers";
-import { statusEvent, syntheticPerson, syntheticUuid } from "../../bench/syntheticEvents";
+import { receivedEvent, shuffled, statusEvent, syntheticPerson, syntheticUuid } from "../../bench/syntheticEvents";
 import { createTestTables } from "../support/createTestTables";
 import { capturedLogger, createInstances, handleEvent } from "./support/harness";
 import { registerIdentifiers } from "./support/privacy";
+import { canonicalSnapshot } from "./support/snapshot";
 
 const scope = parseScope("default");
 const channel = parseChannelId("7c9e6679-7425-40de-944b-e07fc1f90ae7");
@@ -124,8 +125,88 @@ describe("regressions found by the reliability suite", () => {
     expect(message?.history.map((entry) => entry.eventId)).toEqual(ids);
   });
 
-  // Open (needs a design decision, see the issue 7 report): the phone alias moves between contacts with different BSUIDs
-  // in arrival order, so a redelivered older message from a number's previous owner moves the number back to them.
-  // The corpora above never recycle a number, so this is not what makes them pass.
-  it.todo("a redelivered older message does not move a recycled phone number back to its previous owner");
+  describe("a phone number that changes hands or owners", () => {
+    // Open until now: the phone alias moved in arrival order, so a redelivered older message from a number's previous
+    // owner moved the number back to them. Now a phone changes only for a message newer than what put it where it is.
+    const previousOwner = syntheticPerson(503, 4);
+    const newOwner = { ...syntheticPerson(504, 4), phoneDigits: previousOwner.phoneDigits };
+    const switcher = syntheticPerson(505, 4);
+    const switchedTo = syntheticPerson(506, 4).phoneDigits;
+    registerIdentifiers(
+      previousOwner.bsuid,
+      previousOwner.phoneDigits,
+      newOwner.bsuid,
+      switcher.bsuid,
+      switcher.phoneDigits,
+      switchedTo,
+    );
+    const message = (n: number, who: { bsuid?: string; phoneDigits: string }, hour: number) =>
+      receivedEvent({
+        eventId: syntheticUuid(0xfe, n),
+        messageId: syntheticUuid(0xfc, n),
+        at: `2026-11-20T${String(hour).padStart(2, "0")}:00:00Z`,
+        ...who,
+      });
+    // In time order: the previous owner writes twice, the number is recycled to the new owner, who writes twice;
+    // meanwhile another person moves from one number to another.
+    const inOrder = [
+      message(1, previousOwner, 8),
+      message(2, switcher, 8),
+      message(3, previousOwner, 9),
+      message(4, { bsuid: switcher.bsuid, phoneDigits: switchedTo }, 10),
+      message(5, newOwner, 11),
+      message(6, newOwner, 12),
+    ];
+
+    async function deliverAll(events: readonly Record<string, unknown>[]) {
+      const deployment = await createInstances();
+      for (const event of events) {
+        expect(await handleEvent(deployment.all[0]!, event)).toMatchObject({ result: "processed" });
+      }
+      return canonicalSnapshot(deployment.all[0]!);
+    }
+
+    it("gives the number to its newest owner and the switcher its newest number when delivered in order", async () => {
+      const { canonical, facts } = await deliverAll(inOrder);
+      expect(facts.duplicates).toEqual([]);
+      const byBsuid = (bsuid: string) => canonical.contacts[`bsuid:${bsuid}`];
+      expect(byBsuid(newOwner.bsuid)).toMatchObject({ phone: `+${newOwner.phoneDigits}` });
+      expect(byBsuid(previousOwner.bsuid)).toMatchObject({ phone: null });
+      expect(byBsuid(switcher.bsuid)).toMatchObject({ phone: `+${switchedTo}` });
+      expect(canonical.keys[`default|phone|+${newOwner.phoneDigits}`]).toBe(`bsuid:${newOwner.bsuid}`);
+      expect(canonical.keys[`default|phone|+${switcher.phoneDigits}`]).toBeUndefined();
+    });
+
+    it("ends where in-order delivery ends for shuffled orders with every message redelivered late", async () => {
+      const expected = (await deliverAll(inOrder)).canonical;
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        // Shuffled, then everything again in reverse: the old messages of the previous owner arrive last.
+        const order = shuffled(inOrder, seed);
+        const { canonical, facts } = await deliverAll([...order, ...[...order].reverse()]);
+        expect(facts.duplicates, `seed ${seed}`).toEqual([]);
+        expect(canonical, `seed ${seed}`).toEqual(expected);
+      }
+    });
+
+    it("merges a phone-only contact of an old number without taking the number back when its message arrives late", async () => {
+      // The phone-only contact wrote first from the old number; the person then wrote with their BSUID from it, and
+      // later from a new number. The linking message arrives last: the contacts merge, the newer number stays, and the
+      // old number's key goes, as it does when the person moves numbers in order.
+      const person = syntheticPerson(507, 4);
+      const newNumber = syntheticPerson(508, 4).phoneDigits;
+      registerIdentifiers(person.bsuid, person.phoneDigits, newNumber);
+      const phoneOnly = message(11, { phoneDigits: person.phoneDigits }, 8);
+      const linking = message(12, person, 9);
+      const moved = message(13, { bsuid: person.bsuid, phoneDigits: newNumber }, 10);
+      const expected = await deliverAll([phoneOnly, linking, moved]);
+      const late = await deliverAll([phoneOnly, moved, linking]);
+      expect(late.facts.liveContacts).toBe(1);
+      expect(late.canonical).toEqual(expected.canonical);
+      expect(late.canonical.contacts[`bsuid:${person.bsuid}`]).toMatchObject({
+        phone: `+${newNumber}`,
+        firstSeen: "2026-11-20T08:00:00.000Z",
+      });
+      expect(late.canonical.keys[`default|phone|+${person.phoneDigits}`]).toBeUndefined();
+    });
+  });
 });
