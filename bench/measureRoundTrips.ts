@@ -97,8 +97,8 @@ export async function measureRoundTrips(connectionString: string): Promise<Round
       2,
       2,
       "1 ETag-conditional contact update (lastInbound moves, for the 24-hour window) + 1 ledger insert; contact and " +
-        "ledger are different tables, so no transaction can join them. No read: the per-process cache holds the key " +
-        "and the contact with its ETag.",
+        "ledger are different tables, so no transaction can join them, but neither waits for the other: they go out " +
+        "together. No read: the per-process cache holds the key and the contact with its ETag.",
     );
     const cold = await make();
     add(

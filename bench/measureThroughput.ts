@@ -276,11 +276,8 @@ export async function measureThroughput(options: {
       const deliveriesPerSecond = Math.round(delivery.latencies.length / delivery.seconds);
       const before = await askHost<HostStats>(child, "stats");
       const meter = cpuMeter(options.azuritePid);
-      const { latencies, failed, seconds } = await drive(
-        hostUrl,
-        concurrency,
-        options.secondsPerLevel * 1000,
-        () => workload.next(),
+      const { latencies, failed, seconds } = await drive(hostUrl, concurrency, options.secondsPerLevel * 1000, () =>
+        workload.next(),
       );
       const used = meter();
       const after = await askHost<HostStats>(child, "stats");

@@ -1,10 +1,17 @@
 import { ConfigurationError } from "../errors";
 import type { InboundMessage } from "../events/types";
 import { resolveScope } from "../config/loadConfig";
-import { resolveContact, type ResolveAction } from "../identity/resolveContact";
+import {
+  predictContactId,
+  resolveContact,
+  type ResolveAction,
+  type ResolveInput,
+  type ResolveOutcome,
+} from "../identity/resolveContact";
 import type { Contact } from "../identity/types";
 import type { Logger } from "../logging/createLogger";
 import { maskIdentifier } from "../logging/mask";
+import type { ContactId } from "../values/identifiers";
 import { sendDepsOf, type AppServices } from "../app/createAppServices";
 import { crossCheckSubject, parseAdvancedMessageSubject } from "../routing/parseAdvancedMessageSubject";
 import { runRoutes, type RouteRun } from "../routing/runRoutes";
@@ -53,24 +60,40 @@ export async function handleAdvancedMessageReceived(
   const log = logger.child({ eventId: event.envelope.id, messageId: event.messageId });
   const subjectMismatches = checkSubject(event, rawEvent, log);
   try {
-    const scope = resolveScope(services.config, event.channelId);
-    const resolved = await resolveContact(
-      { store: services.identityStore, logger: log, clock: services.clock },
-      {
-        scope,
-        bsuid: event.fromBsuid,
-        phone: event.fromPhone,
-        inbound: { channelId: event.channelId, at: event.receivedAt },
-      },
-    );
-    const stored = await services.ledger.recordInbound({
-      messageId: event.messageId,
-      contactId: resolved.contact.contactId,
-      channelId: event.channelId,
-      messageType: event.messageType,
-      summary: event.summary,
-      at: event.receivedAt,
-    });
+    const identity = { store: services.identityStore, logger: log, clock: services.clock };
+    const input: ResolveInput = {
+      scope: resolveScope(services.config, event.channelId),
+      bsuid: event.fromBsuid,
+      phone: event.fromPhone,
+      inbound: { channelId: event.channelId, at: event.receivedAt },
+    };
+    const store = (contactId: ContactId) =>
+      services.ledger.recordInbound({
+        messageId: event.messageId,
+        contactId,
+        channelId: event.channelId,
+        messageType: event.messageType,
+        summary: event.summary,
+        at: event.receivedAt,
+      });
+    let resolved: ResolveOutcome;
+    let stored: boolean;
+    const predicted = predictContactId(services.identityStore, input);
+    if (predicted) {
+      // A known sender: the contact update and the ledger insert do not depend on each other, so both go out at once
+      // and the event waits for one round trip instead of two. Both are idempotent, so a failure of either is retried
+      // whole by Event Grid.
+      [resolved, stored] = await Promise.all([resolveContact(identity, input), store(predicted)]);
+      if (resolved.contact.contactId !== predicted) {
+        log.info("message stored under a contact merged meanwhile; its tombstone resolves to the survivor", {
+          storedUnder: predicted,
+          contactId: resolved.contact.contactId,
+        });
+      }
+    } else {
+      resolved = await resolveContact(identity, input);
+      stored = await store(resolved.contact.contactId);
+    }
     log.info("inbound message stored", {
       contactId: resolved.contact.contactId,
       actions: resolved.actions.join(","),

@@ -117,5 +117,11 @@ export function createCachedIdentityStore(inner: IdentityStore, options: Identit
     knowsKey(scope: Scope, kind: IdentityKind, value: string) {
       return keys.get(identityKeyPartition(scope, kind, value)) !== undefined;
     },
+
+    peekContact(scope: Scope, kind: IdentityKind, value: string) {
+      const key = keys.get(identityKeyPartition(scope, kind, value));
+      const stored = key ? contacts.get(key.contactId) : undefined;
+      return stored && stored.mergedInto === null ? stored.contact : undefined;
+    },
   };
 }

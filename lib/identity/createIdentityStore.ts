@@ -1,5 +1,6 @@
 import { odata, RestError, type TableClient, type TableEntityResult } from "@azure/data-tables";
 import { TransientError } from "../errors";
+import { isTableMissing } from "../storage/isTableMissing";
 import type { Bsuid } from "../values/Bsuid";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
@@ -82,6 +83,11 @@ export interface IdentityStore {
    * claim unseen identifiers straight away instead of reading first.
    */
   knowsKey?(scope: Scope, kind: IdentityKind, value: string): boolean;
+  /**
+   * The live contact a key points at, when both are known without a storage read (see `createCachedIdentityStore`);
+   * undefined otherwise. Never a source of truth: only a hint for work that can start before resolution finishes.
+   */
+  peekContact?(scope: Scope, kind: IdentityKind, value: string): Contact | undefined;
 }
 
 /** The partition key of an identity key: one partition per identifier spreads load and keeps reads point reads. */
@@ -91,6 +97,11 @@ export function identityKeyPartition(scope: Scope, kind: IdentityKind, value: st
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
+}
+
+/** A 404 for the entity, not for a missing table (that one is transient: the table is being recreated). */
+function isEntityMissing(error: unknown): boolean {
+  return statusOf(error) === 404 && !isTableMissing(error);
 }
 
 /** Table errors other than the expected 404/409/412 are infrastructure trouble: transient, so events are retried. */
@@ -168,7 +179,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
       try {
         return toContact(await contacts.getEntity<ContactEntity>(contactId, CONTACT_ROW));
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (isEntityMissing(error)) return undefined;
         throw asTransient("contact read", error);
       }
     },
@@ -188,7 +199,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         const response = await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
+        if (statusOf(error) === 412 || isEntityMissing(error)) return undefined;
         throw asTransient("contact update", error);
       }
     },
@@ -202,7 +213,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
           writtenAt: entity.timestamp ? new Date(entity.timestamp) : new Date(0),
         };
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (isEntityMissing(error)) return undefined;
         throw asTransient("identity key read", error);
       }
     },
@@ -232,7 +243,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         );
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
+        if (statusOf(error) === 412 || isEntityMissing(error)) return undefined;
         throw asTransient("identity key update", error);
       }
     },
@@ -242,7 +253,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         await identityKeys.deleteEntity(identityKeyPartition(scope, kind, value), KEY_ROW, { etag });
         return true;
       } catch (error) {
-        if (statusOf(error) === 404) return true;
+        if (isEntityMissing(error)) return true;
         if (statusOf(error) === 412) return false;
         throw asTransient("identity key delete", error);
       }

@@ -136,6 +136,22 @@ async function locate(
 }
 
 /**
+ * The contact `input` resolves to, when the per-process cache tells without a read and resolution can only match it:
+ * a known BSUID whose contact holds that BSUID and, if the event carries a phone, that phone. Undefined otherwise.
+ *
+ * A prediction, not a resolution: a concurrent merge can fold the contact into another one, after which the predicted
+ * ID is a tombstone that still resolves to the survivor. Phone-only senders are never predicted, since a phone can
+ * move to another person's contact.
+ */
+export function predictContactId(store: IdentityStore, input: ResolveInput): ContactId | undefined {
+  if (!input.bsuid || !store.peekContact) return undefined;
+  const contact = store.peekContact(input.scope, "bsuid", input.bsuid);
+  if (!contact || contact.bsuid !== input.bsuid) return undefined;
+  if (input.phone && contact.phone !== input.phone) return undefined;
+  return contact.contactId;
+}
+
+/**
  * Finds or creates the one contact an event's identifiers belong to, and records the inbound message on it.
  *
  * Rules (BSUID first, then phone):

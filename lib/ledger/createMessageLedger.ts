@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError, TransientError } from "../errors";
+import { isTableMissing } from "../storage/isTableMissing";
 import type { ContactId, MessageId } from "../values/identifiers";
 
 /** Delivery status values, compared case-insensitively on the way in. */
@@ -144,6 +145,11 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
 
+/** A 404 for the entity, not for a missing table (that one is transient: the table is being recreated). */
+function isEntityMissing(error: unknown): boolean {
+  return statusOf(error) === 404 && !isTableMissing(error);
+}
+
 function asTransient(operation: string, error: unknown): TransientError {
   return new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
 }
@@ -188,7 +194,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
     try {
       return await messages.getEntity<MessageEntity>(messageId, MESSAGE_ROW);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (isEntityMissing(error)) return undefined;
       throw asTransient("message read", error);
     }
   }
@@ -301,7 +307,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
               .getEntity<StatusEntity>(record.messageId, historyRow.rowKey)
               .then(() => true)
               .catch((readError: unknown) => {
-                if (statusOf(readError) === 404) return false;
+                if (isEntityMissing(readError)) return false;
                 throw asTransient("status history read", readError);
               });
             if (seen) {

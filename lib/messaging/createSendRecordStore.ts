@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { RestError, type TableClient } from "@azure/data-tables";
 import { TransientError } from "../errors";
+import { isTableMissing } from "../storage/isTableMissing";
 
 /** The outcome of an accepted send, as returned to callers and replayed for a repeated idempotency key. */
 export interface SendOutcome {
@@ -78,7 +79,8 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
         const entity = await table.getEntity<SendEntity>(partitionFor(key), "send");
         return toRecord(entity, entity.etag);
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        // A missing table is no missing record: it is transient (the table is being recreated).
+        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
         throw transient("send record read", error);
       }
     },

@@ -4,6 +4,11 @@ import type { TemplateSummary } from "../sending/listTemplates";
 /** Tells whether a template is an authentication template (which WhatsApp refuses to send to a BSUID). */
 export interface TemplateCatalog {
   isAuthenticationTemplate(channelId: string, templateName: string): Promise<boolean>;
+  /**
+   * Records that WhatsApp treated the template as an authentication one (it refused it for a BSUID with 131062), so
+   * later sends go to the phone straight away even while the listing is unavailable. Kept for the process's life.
+   */
+  learnAuthenticationTemplate(channelId: string, templateName: string): void;
 }
 
 const DEFAULT_TTL_MS = 10 * 60 * 1000;
@@ -22,12 +27,17 @@ export function createTemplateCatalog(options: {
   now?: () => number;
 }): TemplateCatalog {
   const cache = new Map<string, { at: number; authentication: Set<string> }>();
+  const learned = new Set<string>();
   const now = options.now ?? Date.now;
   const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
 
   return {
+    learnAuthenticationTemplate(channelId, templateName) {
+      learned.add(`${channelId}|${templateName}`);
+    },
+
     async isAuthenticationTemplate(channelId, templateName) {
-      if (options.configured.has(templateName)) return true;
+      if (options.configured.has(templateName) || learned.has(`${channelId}|${templateName}`)) return true;
       if (!options.listTemplates) return false;
       let entry = cache.get(channelId);
       if (!entry || now() - entry.at > ttl) {

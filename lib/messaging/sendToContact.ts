@@ -9,6 +9,7 @@ import type { MessageLedger } from "../ledger/createMessageLedger";
 import type { Logger } from "../logging/createLogger";
 import { maskIdentifier } from "../logging/mask";
 import type { MessageSender } from "../sending/createMessageSender";
+import { isAuthenticationTemplateRefusal } from "../sending/UpstreamError";
 import type { OutboundMessage } from "../sending/outboundMessage";
 import type { Bsuid } from "../values/Bsuid";
 import type { ChannelId } from "../values/ChannelId";
@@ -151,7 +152,7 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
   const isAuthentication =
     command.message.kind === "template" &&
     (await deps.templates.isAuthenticationTemplate(channelId, command.message.name));
-  const choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
+  let choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
   assertCustomerServiceWindow(contact, channelId, command.message, now);
 
   // The send record is begun only once every rule has passed, right before ACS is called: a refusal must not pin the
@@ -179,13 +180,48 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     };
   }
 
-  const result = await deps.sender.send({
-    channelId,
-    to: choice.to,
-    message: command.message,
-    ...repeatability,
-    ...(isAuthentication ? { templateCategory: "AUTHENTICATION" } : {}),
-  });
+  // An authentication template to a phone has its own request ID, derived from the attempt's: the same whether the
+  // catalog knew the template or WhatsApp's refusal for the BSUID taught it (below), so a retry after a crash repeats
+  // that phone send instead of making it twice.
+  const phoneRequestId = derivedRequestId(repeatability.repeatabilityRequestId, "authentication template to phone");
+  let result: Awaited<ReturnType<MessageSender["send"]>>;
+  try {
+    result = await deps.sender.send({
+      channelId,
+      to: choice.to,
+      message: command.message,
+      ...repeatability,
+      ...(isAuthentication
+        ? {
+            templateCategory: "AUTHENTICATION",
+            ...(choice.addressedBy === "phone" ? { repeatabilityRequestId: phoneRequestId } : {}),
+          }
+        : {}),
+    });
+  } catch (error) {
+    if (
+      command.message.kind !== "template" ||
+      choice.addressedBy !== "bsuid" ||
+      !isAuthenticationTemplateRefusal(error)
+    )
+      throw error;
+    // The catalog did not know this is an authentication template (the listing was down and AUTHENTICATION_TEMPLATES
+    // does not name it), and WhatsApp refused it for the BSUID (131062). Nothing was sent: send it to the phone.
+    deps.templates.learnAuthenticationTemplate(channelId, command.message.name);
+    choice = chooseRecipientAddress(contact, deps.config.messaging, true);
+    deps.logger.warn("WhatsApp refused an authentication template for a BSUID (131062); sending it to the phone", {
+      template: command.message.name,
+      to: maskIdentifier(choice.to),
+    });
+    result = await deps.sender.send({
+      channelId,
+      to: choice.to,
+      message: command.message,
+      repeatabilityRequestId: phoneRequestId,
+      repeatabilityFirstSent: repeatability.repeatabilityFirstSent,
+      templateCategory: "AUTHENTICATION",
+    });
+  }
   const outcome: SendOutcome = {
     messageId: result.messageId,
     to: choice.to,
@@ -205,6 +241,13 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     reason: choice.reason,
   });
   return { ...outcome, replayed: false, reason: choice.reason };
+}
+
+/** A request ID derived from another one and a purpose: a UUID (version 4 layout), the same for the same input. */
+function derivedRequestId(requestId: string, purpose: string): string {
+  const hex = createHash("sha256").update(`${requestId}|${purpose}`).digest("hex");
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The stored answer for a repeated key; refuses a key reused for another request; undefined when not yet sent. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { TransientError } from "../errors";
+import { isTableMissing } from "../storage/isTableMissing";
 
 /** Why an event was acknowledged without being processed. */
 export interface Rejection {
@@ -103,7 +104,8 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
           rawEvent,
         };
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        // A missing table is no missing record: it is transient (the table is being recreated).
+        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
         throw new TransientError("Table Storage rejected-event read failed", {
           code: "storage_unavailable",
           cause: error,

@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from "@azure/data-tables";
 import { TransientError } from "../errors";
+import { isTableMissing } from "../storage/isTableMissing";
 
 /** How a route action on one inbound message ended. */
 export type RouteActionResult = "forwarded" | "replied" | "refused";
@@ -60,7 +61,8 @@ export function createRouteActionStore(table: TableClient): RouteActionStore {
           ...(entity.detail === undefined ? {} : { detail: entity.detail }),
         };
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        // A missing table is no missing record: it is transient (the table is being recreated).
+        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
         throw transient("route action read", error);
       }
     },

@@ -7,6 +7,8 @@ export interface RequestCounter {
   readonly byMethod: Readonly<Record<string, number>>;
   /** How many requests were queries (a `$filter` or a table-wide listing) rather than point operations. */
   readonly queries: number;
+  /** The most requests that were in flight at once: 1 means every round trip waited for the one before. */
+  readonly maxInFlight: number;
   reset(): void;
 }
 
@@ -17,6 +19,8 @@ export interface RequestCounter {
 export function createRequestCounter(): RequestCounter {
   let byMethod: Record<string, number> = {};
   let queries = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   return {
     policy: {
       name: "requestCounter",
@@ -29,11 +33,19 @@ export function createRequestCounter(): RequestCounter {
         ) {
           queries++;
         }
-        return next(request);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          return await next(request);
+        } finally {
+          inFlight--;
+        }
       },
     },
     get queries() {
       return queries;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
     get total() {
       return Object.values(byMethod).reduce((sum, n) => sum + n, 0);
@@ -44,6 +56,7 @@ export function createRequestCounter(): RequestCounter {
     reset() {
       byMethod = {};
       queries = 0;
+      maxInFlight = inFlight;
     },
   };
 }

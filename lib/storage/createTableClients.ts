@@ -1,6 +1,8 @@
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/core-auth";
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import type { AppConfig, TableStorageConfig } from "../config/loadConfig";
+import { isTableMissing, isTableMissingResponse } from "./isTableMissing";
 
 /** The tables the app uses, by role. */
 export interface AppTables {
@@ -46,9 +48,52 @@ export function createCredential(managedIdentityClientId: string | undefined): T
     : new identity.DefaultAzureCredential();
 }
 
+/** Requests to the table service itself (create, delete, list tables): the policy never acts on them. */
+function isTableServiceRequest(request: PipelineRequest): boolean {
+  return /\/Tables(\(.*\))?$/.test(new URL(request.url).pathname);
+}
+
 /**
- * Creates one table client per role. `options` lets callers add pipeline policies (the benchmarks count round trips
- * with one). Plain HTTP is allowed only for loopback endpoints (Azurite).
+ * A pipeline policy that heals a table deleted while the process runs: when a request answers 404 `TableNotFound`, it
+ * creates the table with `createTable` and sends the request once more. Concurrent requests share one creation. When
+ * creating fails (Azure answers 409 `TableBeingDeleted` for up to about 40 s after a deletion), the original 404 is
+ * returned unchanged: the stores treat it as transient and Event Grid redelivers later. One recreation attempt per
+ * request, never a loop. It logs nothing: request URLs carry identifiers (partition and row keys).
+ */
+export function recreateMissingTablePolicy(createTable: () => Promise<void>): PipelinePolicy {
+  let creating: Promise<boolean> | undefined;
+  const recreate = (): Promise<boolean> =>
+    (creating ??= createTable()
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => (creating = undefined)));
+
+  return {
+    name: "recreateMissingTablePolicy",
+    async sendRequest(request, next) {
+      // Creating the table goes through this pipeline too; acting on it would wait for itself.
+      if (isTableServiceRequest(request)) return next(request);
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } catch (error) {
+        // Behind the client's deserialisation, error statuses arrive as thrown errors carrying the response.
+        if (!isTableMissing(error) || !(await recreate())) throw error;
+        return next(request);
+      }
+      if (!isTableMissingResponse(response) || !(await recreate())) return response;
+      // Table request bodies are strings, so the request can be sent again as it is.
+      return next(request);
+    },
+  };
+}
+
+/**
+ * Creates one table client per role, each with {@link recreateMissingTablePolicy}. `options` lets callers add pipeline
+ * policies (the benchmarks count round trips with one); they are kept. Plain HTTP is allowed only for loopback
+ * endpoints (Azurite).
  */
 export function createTableClients(
   storage: TableStorageConfig,
@@ -57,16 +102,24 @@ export function createTableClients(
 ): AppTables {
   const make = (role: keyof AppTables): TableClient => {
     const tableName = `${prefix}${role[0]!.toUpperCase()}${role.slice(1)}`;
-    if (storage.kind === "connectionString") {
-      return TableClient.fromConnectionString(storage.connectionString, tableName, {
-        ...options,
-        allowInsecureConnection: connectionStringTargetsLoopback(storage.connectionString),
-      });
-    }
-    return new TableClient(storage.endpoint, tableName, createCredential(storage.managedIdentityClientId), {
+    const clientOptions: TableServiceClientOptions = {
       ...options,
-      allowInsecureConnection: isLoopback(storage.endpoint),
-    });
+      additionalPolicies: [
+        ...(options.additionalPolicies ?? []),
+        { policy: recreateMissingTablePolicy(() => client.createTable()), position: "perCall" },
+      ],
+    };
+    const client =
+      storage.kind === "connectionString"
+        ? TableClient.fromConnectionString(storage.connectionString, tableName, {
+            ...clientOptions,
+            allowInsecureConnection: connectionStringTargetsLoopback(storage.connectionString),
+          })
+        : new TableClient(storage.endpoint, tableName, createCredential(storage.managedIdentityClientId), {
+            ...clientOptions,
+            allowInsecureConnection: isLoopback(storage.endpoint),
+          });
+    return client;
   };
   return {
     contacts: make("contacts"),
@@ -78,7 +131,10 @@ export function createTableClients(
   };
 }
 
-/** Creates the tables if they do not exist (idempotent; run once per process). */
+/**
+ * Creates the tables if they do not exist (idempotent; run once per process). A table deleted later is recreated on
+ * first use by {@link recreateMissingTablePolicy}.
+ */
 export async function ensureTables(tables: AppTables): Promise<void> {
   await Promise.all(Object.values(tables).map((table: TableClient) => table.createTable()));
 }

@@ -811,20 +811,66 @@ describe.each<[string, AuthRoute]>([
     expect(String(errorOf(response).message)).not.toContain(BSUID);
   });
 
-  it("answers 502 with WhatsApp's 131062 when the template listing was down and ACS refused an authentication template to a BSUID", async () => {
+  it("answers 422 when the template listing was down, WhatsApp refused an authentication template for the BSUID (131062) and the contact has no phone", async () => {
     await contactWhoWrote({ bsuid: BSUID });
     state.emulator.failNext({ status: 500, operation: "templates" });
 
     const response = await send({ recipient: { bsuid: BSUID }, message: listedAuthTemplate });
 
-    expect(response.status).toBe(502);
-    expect(errorOf(response)).toMatchObject({
-      code: "acs_refused",
-      acsStatus: 400,
-      acsErrorCode: "131062",
-      channelErrorCode: "131062",
-    });
+    expect(response.status).toBe(422);
+    expect(errorOf(response)).toMatchObject({ code: "authentication_template_needs_phone" });
+    expect(sendRequests(state.emulator)).toHaveLength(1);
     expect(state.emulator.sent).toHaveLength(0);
+  });
+
+  it("sends an authentication template to the phone after WhatsApp refused it for the BSUID (131062) while the template listing was down, and sends it there first from then on", async () => {
+    await contactWhoWrote({ bsuid: BSUID, phone: PHONE });
+    state.emulator.failNext({ status: 500, operation: "templates" });
+
+    const response = await send({ recipient: { bsuid: BSUID }, message: listedAuthTemplate });
+
+    expect(response.status).toBe(202);
+    expect(response.jsonBody).toMatchObject({ to: PHONE, addressedBy: "phone" });
+    expect(sendRequests(state.emulator).map((request) => request.status)).toEqual([400, 202]);
+    expect(state.emulator.sent.map((sent) => sent.body.to)).toEqual([[PHONE]]);
+    const stored = await state.services.ledger.getMessage(parseMessageId(response.jsonBody?.messageId));
+    expect(stored).toMatchObject({ direction: "outbound", addressedBy: "phone" });
+
+    // The refusal taught the catalog: with the listing still down, the next send goes to the phone at once.
+    state.emulator.failNext({ status: 500, operation: "templates" });
+    const next = await send({ recipient: { bsuid: BSUID }, message: listedAuthTemplate });
+    expect(next.status).toBe(202);
+    expect(sendRequests(state.emulator).map((request) => request.status)).toEqual([400, 202, 202]);
+    expect(state.emulator.sent.map((sent) => sent.body.to)).toEqual([[PHONE], [PHONE]]);
+  });
+
+  it("repeats the phone send, not a second one, when its answer was lost after WhatsApp refused the BSUID first", async () => {
+    await contactWhoWrote({ bsuid: BSUID, phone: PHONE });
+    state.emulator.failNext({ status: 500, operation: "templates" });
+    const headers = { "Idempotency-Key": `otp-${randomUUID()}` };
+    // ACS accepts the phone send, then storing its answer fails: the outcome is unknown to the caller.
+    const sends = state.services.sends;
+    state.services.sends = {
+      ...sends,
+      complete: async () => {
+        state.services.sends = sends;
+        throw new TransientError("Table Storage send record update failed", { code: "storage_unavailable" });
+      },
+    };
+    const attempts = captureRepeatability(state.services);
+
+    const failed = await send({ recipient: { bsuid: BSUID }, message: listedAuthTemplate }, headers);
+    // The retry knows the template now and goes to the phone at once, with the phone send's request ID.
+    const retried = await send({ recipient: { bsuid: BSUID }, message: listedAuthTemplate }, headers);
+
+    expect(failed.status).toBe(503);
+    expect(retried.status).toBe(202);
+    expect(state.emulator.sent.map((sent) => sent.body.to)).toEqual([[PHONE]]);
+    expect(retried.jsonBody?.messageId).toBe(state.emulator.sent[0]?.messageId);
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1]?.id).toMatch(UUID);
+    expect(attempts[1]?.id).not.toBe(attempts[0]?.id);
+    expect(attempts[2]).toEqual(attempts[1]);
   });
 
   it("answers 502 when ACS cannot be reached", async () => {

@@ -6,6 +6,7 @@ import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliverySt
 import { silentLogger } from "../../lib/logging/createLogger";
 import { createRequestCounter, type RequestCounter } from "../../lib/storage/createRequestCounter";
 import { ensureTables } from "../../lib/storage/createTableClients";
+import { parseMessageId } from "../../lib/values/identifiers";
 import { loadFixtureEvent } from "../support/fixtures";
 import { azuriteConnectionString, uniqueTablePrefix } from "../support/createTestTables";
 
@@ -52,6 +53,40 @@ describe("storage requests per event on the hot path", () => {
       handleAdvancedMessageReceived(services, received("m-2", BSUID, "2026-11-20T10:00:00+00:00"), silentLogger),
     );
     expect(figures).toEqual({ total: 2, PUT: 1, POST: 1 });
+  });
+
+  it("sends a known sender's contact update and ledger insert at once, so the event waits one round trip", async () => {
+    await handleAdvancedMessageReceived(services, received("m-1", BSUID), silentLogger);
+    counter.reset();
+    const outcome = await handleAdvancedMessageReceived(
+      services,
+      received("m-2", BSUID, "2026-11-20T10:00:00+00:00"),
+      silentLogger,
+    );
+    expect(outcome).toMatchObject({ result: "processed", actions: ["matched"], duplicate: false });
+    expect(counter.maxInFlight).toBe(2);
+    const message = await services.ledger.getMessage(parseMessageId("m-2"));
+    expect(message?.contactId).toBe(outcome.result === "processed" ? outcome.contact.contactId : undefined);
+  });
+
+  it.each([
+    ["a new sender", [], BSUID],
+    ["a known BSUID arriving with another phone", [BSUID], { ...BSUID, from: "14255550000" }],
+    ["a phone-only sender", [{ from: BSUID.from, fromBSUID: "" }], { from: BSUID.from, fromBSUID: "" }],
+  ])("resolves %s before storing the message, one request at a time", async (_, earlier, sender) => {
+    for (const [i, data] of earlier.entries()) {
+      await handleAdvancedMessageReceived(services, received(`m-0${i}`, data), silentLogger);
+    }
+    counter.reset();
+    const outcome = await handleAdvancedMessageReceived(
+      services,
+      received("m-9", sender, "2026-11-20T10:00:00+00:00"),
+      silentLogger,
+    );
+    expect(outcome.result).toBe("processed");
+    expect(counter.maxInFlight).toBe(1);
+    const message = await services.ledger.getMessage(parseMessageId("m-9"));
+    expect(message?.contactId).toBe(outcome.result === "processed" ? outcome.contact.contactId : undefined);
   });
 
   it("spends 1 request on a redelivered event", async () => {
