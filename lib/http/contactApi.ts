@@ -36,11 +36,14 @@ function queryScope(services: Services, request: ApiRequest): Scope {
   return scope === null ? services.config.defaultScope : parseScope(scope, "scope");
 }
 
+/** The API answers with the table's state, not an instance's cache, which may miss another instance's writes. */
+const FRESH = { fresh: true } as const;
+
 /** `GET /api/contacts/{contactId}`: the contact, or the survivor it was merged into. */
 export async function getContact(services: Services, request: ApiRequest, logger: Logger): Promise<ApiResponse> {
   try {
     const contactId = parseContactId(request.params.contactId, "contactId");
-    const stored = await followContact(services.identityStore, contactId);
+    const stored = await followContact(services.identityStore, contactId, undefined, FRESH);
     if (!stored) throw new NotFoundError(`No contact ${contactId}`, "contact_not_found");
     return { status: 200, body: toContactJson(stored.contact) };
   } catch (error) {
@@ -73,8 +76,8 @@ export async function findContact(services: Services, request: ApiRequest, logge
         value: parsePhoneNumber(phone, "phone", country ? (country.toUpperCase() as CountryCode) : undefined),
       };
     }
-    const found = await services.identityStore.getKey(scope, key.kind, key.value);
-    const stored = found ? await followContact(services.identityStore, found.contactId) : undefined;
+    const found = await services.identityStore.getKey(scope, key.kind, key.value, FRESH);
+    const stored = found ? await followContact(services.identityStore, found.contactId, undefined, FRESH) : undefined;
     if (!stored) throw new NotFoundError(`No contact with that ${key.kind} in scope ${scope}`, "contact_not_found");
     return { status: 200, body: toContactJson(stored.contact) };
   } catch (error) {

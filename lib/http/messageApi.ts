@@ -17,7 +17,11 @@ export async function getMessage(
     const message = await services.ledger.getMessage(messageId);
     if (!message) throw new NotFoundError(`No message ${messageId}`, "message_not_found");
     let contactId: ContactId | null = message.contactId;
-    if (contactId) contactId = (await followContact(services.identityStore, contactId))?.contact.contactId ?? contactId;
+    if (contactId) {
+      // Fresh: a merge done by another instance must show here, not after this instance's cache expires.
+      const survivor = await followContact(services.identityStore, contactId, undefined, { fresh: true });
+      contactId = survivor?.contact.contactId ?? contactId;
+    }
     return {
       status: 200,
       body: {

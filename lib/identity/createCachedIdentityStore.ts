@@ -48,22 +48,25 @@ function createLru<T>(maxEntries: number, ttlMs: number, now: () => number) {
  *
  * Safe with many instances because nothing is trusted blindly: every write stays ETag-conditional, so a stale entry
  * costs one failed write (412), which evicts it and makes resolution re-read. Key changes (merge, phone move, release)
- * always also rewrite the contact the key pointed at, so they surface as such a conflict. Entries expire after
- * `ttlMs` (default 60 s) to bound how long a read-only path can see old data; the table stays the source of truth.
+ * always also rewrite the contact the key pointed at, so they surface as such a conflict. Reads that nothing checks
+ * afterwards (a send's window and address, the contacts API) ask for `fresh` data and bypass the cache. Entries expire
+ * after `ttlMs` (default 15 minutes, so a conversation's messages stay on the two-write path; another instance's change
+ * costs at most one failed write); the table stays the source of truth.
  */
 export function createCachedIdentityStore(inner: IdentityStore, options: IdentityCacheOptions = {}): IdentityStore {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 50_000;
-  const ttlMs = options.ttlMs ?? 60_000;
+  const ttlMs = options.ttlMs ?? 15 * 60_000;
   const keys = createLru<StoredKey>(maxEntries, ttlMs, now);
   const contacts = createLru<StoredContact>(maxEntries, ttlMs, now);
 
   return {
-    async getContact(contactId) {
-      const cached = contacts.get(contactId);
+    async getContact(contactId, readOptions) {
+      const cached = readOptions?.fresh ? undefined : contacts.get(contactId);
       if (cached) return cached;
       const stored = await inner.getContact(contactId);
       if (stored) contacts.set(contactId, stored);
+      else contacts.delete(contactId);
       return stored;
     },
 

@@ -52,7 +52,8 @@ export interface StoredKey {
 
 /** The identity map's storage operations: point reads and conditional writes only. */
 export interface IdentityStore {
-  getContact(contactId: ContactId): Promise<StoredContact | undefined>;
+  /** A contact; `fresh` reads it from the table even when a caching store holds it (for reads nothing else checks). */
+  getContact(contactId: ContactId, options?: { fresh?: boolean }): Promise<StoredContact | undefined>;
   /** Inserts a new contact and returns its ETag; undefined when one with that ID already exists. */
   createContact(contact: Contact): Promise<string | undefined>;
   /** Replaces a contact if its ETag still matches; returns the new ETag, or undefined on a conflicting write. */

@@ -95,10 +95,11 @@ export async function followContact(
   store: IdentityStore,
   contactId: ContactId,
   heal?: { scope: Scope; kind: IdentityKind; value: string; now: Date },
+  readOptions?: { fresh?: boolean },
 ): Promise<StoredContact | undefined> {
   let id = contactId;
   for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
-    let stored = await store.getContact(id);
+    let stored = await store.getContact(id, readOptions);
     if (!stored && heal && hop === 0) {
       // Decide on the key as the table holds it now, not as a cache remembered it: a key read between a claim and its
       // repoint (claim-first attaching a BSUID to a phone's contact) names a contact that will never exist, and

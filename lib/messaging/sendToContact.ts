@@ -83,6 +83,12 @@ function chooseChannel(deps: SendDeps, requested: ChannelId | undefined): Channe
   );
 }
 
+/**
+ * A send acts on what it reads (the 24-hour window, the address) and no conditional write checks it afterwards, so it
+ * reads the table, not this instance's cache: another instance may have recorded the user's latest message.
+ */
+const FRESH = { fresh: true } as const;
+
 async function findRecipient(deps: SendDeps, recipient: Recipient, channelId: ChannelId): Promise<Contact> {
   let contactId: ContactId | undefined;
   if ("contactId" in recipient) contactId = recipient.contactId;
@@ -90,11 +96,11 @@ async function findRecipient(deps: SendDeps, recipient: Recipient, channelId: Ch
     const scope = resolveScope(deps.config, channelId);
     const key =
       "bsuid" in recipient
-        ? await deps.identityStore.getKey(scope, "bsuid", recipient.bsuid)
-        : await deps.identityStore.getKey(scope, "phone", recipient.phone);
+        ? await deps.identityStore.getKey(scope, "bsuid", recipient.bsuid, FRESH)
+        : await deps.identityStore.getKey(scope, "phone", recipient.phone, FRESH);
     contactId = key?.contactId;
   }
-  const stored = contactId ? await followContact(deps.identityStore, contactId) : undefined;
+  const stored = contactId ? await followContact(deps.identityStore, contactId, undefined, FRESH) : undefined;
   if (!stored) throw new NotFoundError("No contact matches the recipient", "contact_not_found");
   return stored.contact;
 }
