@@ -44,6 +44,8 @@ export interface ResolveOutcome {
 }
 
 const MAX_ATTEMPTS = 12;
+/** How long past HEAL_AFTER_MS a resolution keeps waiting for a creation in flight: the healing read's own time. */
+const WAIT_MARGIN_MS = 2_000;
 const MAX_MERGE_HOPS = 8;
 
 /** A fresh durable contact ID: `c_` + 32 hex digits. */
@@ -71,7 +73,11 @@ function blankContact(contactId: ContactId, scope: Scope, now: string): Contact 
 
 /** Signals that a concurrent writer got there first: re-read and try again. */
 class Retry {
-  constructor(readonly why: string) {}
+  /** `waiting`: another writer is mid-way (a creation in flight); waiting for it is bounded by time, not attempts. */
+  constructor(
+    readonly why: string,
+    readonly waiting = false,
+  ) {}
 }
 
 async function pause(attempt: number): Promise<void> {
@@ -107,7 +113,7 @@ export async function followContact(
       const key = await store.getKey(heal.scope, heal.kind, heal.value, { fresh: true });
       if (!key || key.contactId !== id) throw new Retry("identity key moved to another contact");
       if (heal.now.getTime() - key.writtenAt.getTime() < HEAL_AFTER_MS) {
-        throw new Retry("identity key points at a contact still being created");
+        throw new Retry("identity key points at a contact still being created", true);
       }
       const contact = blankContact(id, heal.scope, heal.now.toISOString());
       if (heal.kind === "bsuid") contact.bsuid = heal.value as Bsuid;
@@ -169,13 +175,22 @@ export function predictContactId(store: IdentityStore, input: ResolveInput): Con
  */
 export async function resolveContact(deps: IdentityDeps, input: ResolveInput): Promise<ResolveOutcome> {
   if (!input.bsuid && !input.phone) throw new NotFoundError("An event without a BSUID or phone has no contact");
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
     const result = await attemptResolve(deps, input);
     if (!(result instanceof Retry)) return result;
+    // A creation in flight on another instance (or stalled behind a slow storage call) is waited for until its key is
+    // old enough to heal (HEAL_AFTER_MS), not just for the attempt budget: giving up sooner fails an event that the
+    // next read would have resolved.
+    const waitMore = result.waiting && Date.now() - started < HEAL_AFTER_MS + WAIT_MARGIN_MS;
+    if (attempt + 1 >= MAX_ATTEMPTS && !waitMore) {
+      throw new ConcurrencyError(
+        `Could not resolve the contact after ${attempt + 1} conflicting attempts (last: ${result.why})`,
+      );
+    }
     deps.logger.debug("identity write conflict, retrying", { why: result.why, attempt });
-    await pause(attempt);
+    await pause(Math.min(attempt, MAX_ATTEMPTS));
   }
-  throw new ConcurrencyError(`Could not resolve the contact after ${MAX_ATTEMPTS} conflicting attempts`);
 }
 
 async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<ResolveOutcome | Retry> {

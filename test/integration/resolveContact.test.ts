@@ -213,31 +213,37 @@ describe.each(STORES)("resolveContact against Azurite with %s", (_name, makeStor
     expect(outcome.contact).toMatchObject({ bsuid, phone });
   });
 
-  it("waits for an in-flight creation instead of healing when the key is young", async () => {
-    const contactId = "c_0123456789abcdef0123456789abcdef" as never;
-    await store.claimKey(scope, "bsuid", bsuid, contactId);
-    const creation = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await store.createContact({
-        contactId,
-        scope,
-        bsuid,
-        phone: null,
-        phoneSeenAt: null,
-        externalId: "created-by-the-claimer",
-        name: null,
-        firstSeen: null,
-        lastSeen: null,
-        lastInboundByChannel: {},
-        createdAt: new Date().toISOString(),
-        mergedContactIds: [],
-        previousBsuids: [],
-      });
-    })();
-    const outcome = await resolveContact(deps, { scope, bsuid });
-    await creation;
-    expect(outcome.contact.externalId).toBe("created-by-the-claimer");
-  });
+  it.each([
+    ["briefly", 50],
+    ["for longer than its conflict retries last (a stalled claimer)", 2_500],
+  ])(
+    "waits for an in-flight creation instead of healing when the key is young and the creator is delayed %s",
+    async (_, delayMs) => {
+      const contactId = "c_0123456789abcdef0123456789abcdef" as never;
+      await store.claimKey(scope, "bsuid", bsuid, contactId);
+      const creation = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await store.createContact({
+          contactId,
+          scope,
+          bsuid,
+          phone: null,
+          phoneSeenAt: null,
+          externalId: "created-by-the-claimer",
+          name: null,
+          firstSeen: null,
+          lastSeen: null,
+          lastInboundByChannel: {},
+          createdAt: new Date().toISOString(),
+          mergedContactIds: [],
+          previousBsuids: [],
+        });
+      })();
+      const outcome = await resolveContact(deps, { scope, bsuid });
+      await creation;
+      expect(outcome.contact.externalId).toBe("created-by-the-claimer");
+    },
+  );
 });
 
 describe.each(STORES)("relinkContact against Azurite with %s", (_name, makeStore) => {
