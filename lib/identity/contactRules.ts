@@ -1,6 +1,6 @@
 import type { Bsuid } from "../values/Bsuid";
 import type { PhoneNumber } from "../values/PhoneNumber";
-import type { ContactId } from "../values/identifiers";
+import type { ContactId, Scope } from "../values/identifiers";
 import type { Contact } from "./types";
 
 function earlier(a: string | null, b: string | null): string | null {
@@ -30,6 +30,25 @@ export function recordInbound(contact: Contact, channelId: string, at: string): 
     firstSeen: earlier(contact.firstSeen, at),
     lastSeen: later(contact.lastSeen, at),
     lastInboundByChannel: { ...contact.lastInboundByChannel, [channelId]: later(previous, at) ?? at },
+  };
+}
+
+/** A contact with an ID and nothing known about the person yet. */
+export function createBlankContact(contactId: ContactId, scope: Scope, now: string): Contact {
+  return {
+    contactId,
+    scope,
+    bsuid: null,
+    phone: null,
+    phoneSeenAt: null,
+    externalId: null,
+    name: null,
+    firstSeen: null,
+    lastSeen: null,
+    lastInboundByChannel: {},
+    createdAt: now,
+    mergedContactIds: [],
+    previousBsuids: [],
   };
 }
 

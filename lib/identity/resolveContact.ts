@@ -8,6 +8,7 @@ import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
 import {
   absorbContact,
+  createBlankContact,
   isNewerPhoneEvidence,
   recordInbound,
   recordPhone,
@@ -51,24 +52,6 @@ const MAX_MERGE_HOPS = 8;
 /** A fresh durable contact ID: `c_` + 32 hex digits. */
 export function createContactId(): ContactId {
   return `c_${randomUUID().replaceAll("-", "")}` as ContactId;
-}
-
-function blankContact(contactId: ContactId, scope: Scope, now: string): Contact {
-  return {
-    contactId,
-    scope,
-    bsuid: null,
-    phone: null,
-    phoneSeenAt: null,
-    externalId: null,
-    name: null,
-    firstSeen: null,
-    lastSeen: null,
-    lastInboundByChannel: {},
-    createdAt: now,
-    mergedContactIds: [],
-    previousBsuids: [],
-  };
 }
 
 /** Signals that a concurrent writer got there first: re-read and try again. */
@@ -115,7 +98,7 @@ export async function followContact(
       if (heal.now.getTime() - key.writtenAt.getTime() < HEAL_AFTER_MS) {
         throw new Retry("identity key points at a contact still being created", true);
       }
-      const contact = blankContact(id, heal.scope, heal.now.toISOString());
+      const contact = createBlankContact(id, heal.scope, heal.now.toISOString());
       if (heal.kind === "bsuid") contact.bsuid = heal.value as Bsuid;
       else contact.phone = heal.value as PhoneNumber;
       const etag = await store.createContact(contact);
@@ -222,7 +205,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       const claimedId = newId();
       const claimEtag = await store.claimKey(scope, "bsuid", bsuid, claimedId);
       if (claimEtag) {
-        const fresh = { ...blankContact(claimedId, scope, now), bsuid };
+        const fresh = { ...createBlankContact(claimedId, scope, now), bsuid };
         const phoneClaimed = phone ? await store.claimKey(scope, "phone", phone, claimedId) : undefined;
         if (!phone || phoneClaimed) {
           const made = await createNew(phone ? recordPhone(fresh, phone, seenAt) : fresh);
@@ -251,7 +234,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     if (!current && phone && !bsuid && store.knowsKey && !store.knowsKey(scope, "phone", phone)) {
       const claimedId = newId();
       if (await store.claimKey(scope, "phone", phone, claimedId)) {
-        const made = await createNew(recordPhone(blankContact(claimedId, scope, now), phone, seenAt));
+        const made = await createNew(recordPhone(createBlankContact(claimedId, scope, now), phone, seenAt));
         if (made instanceof Retry) return made;
         return { contact: made.contact, actions: ["created"] };
       }
@@ -281,7 +264,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
           current = target;
           actions.push("attachedBsuid");
         } else {
-          const made = await createNew({ ...blankContact(contactId, scope, now), bsuid });
+          const made = await createNew({ ...createBlankContact(contactId, scope, now), bsuid });
           if (made instanceof Retry) return made;
           current = made;
         }
@@ -290,7 +273,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       } else if (phone) {
         const contactId = newId();
         if (!(await store.claimKey(scope, "phone", phone, contactId))) return new Retry("phone claimed concurrently");
-        const made = await createNew(recordPhone(blankContact(contactId, scope, now), phone, seenAt));
+        const made = await createNew(recordPhone(createBlankContact(contactId, scope, now), phone, seenAt));
         if (made instanceof Retry) return made;
         current = made;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   absorbContact,
+  createBlankContact,
   isNewerPhoneEvidence,
   recordInbound,
   recordPhone,
@@ -19,19 +20,11 @@ const Q = parsePhoneNumber("+14255550199");
 
 function contact(fields: Partial<Contact> = {}): Contact {
   return {
-    contactId: "c_00000000000000000000000000000001" as ContactId,
-    scope: "default" as Scope,
-    bsuid: null,
-    phone: null,
-    phoneSeenAt: null,
-    externalId: null,
-    name: null,
-    firstSeen: null,
-    lastSeen: null,
-    lastInboundByChannel: {},
-    createdAt: "2026-11-01T00:00:00.000Z",
-    mergedContactIds: [],
-    previousBsuids: [],
+    ...createBlankContact(
+      "c_00000000000000000000000000000001" as ContactId,
+      "default" as Scope,
+      "2026-11-01T00:00:00.000Z",
+    ),
     ...fields,
   };
 }

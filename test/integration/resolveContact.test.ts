@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { createBlankContact } from "../../lib/identity/contactRules";
 import { createCachedIdentityStore } from "../../lib/identity/createCachedIdentityStore";
 import { createIdentityStore, type IdentityStore } from "../../lib/identity/createIdentityStore";
 import { relinkContact } from "../../lib/identity/relinkContact";
@@ -224,19 +225,9 @@ describe.each(STORES)("resolveContact against Azurite with %s", (_name, makeStor
       const creation = (async () => {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         await store.createContact({
-          contactId,
-          scope,
+          ...createBlankContact(contactId, scope, new Date().toISOString()),
           bsuid,
-          phone: null,
-          phoneSeenAt: null,
           externalId: "created-by-the-claimer",
-          name: null,
-          firstSeen: null,
-          lastSeen: null,
-          lastInboundByChannel: {},
-          createdAt: new Date().toISOString(),
-          mergedContactIds: [],
-          previousBsuids: [],
         });
       })();
       const outcome = await resolveContact(deps, { scope, bsuid });
