@@ -1,13 +1,19 @@
 import { RestError } from "@azure/data-tables";
 import type { AppTables } from "../storage/createTableClients";
+import { isTableMissing } from "../storage/isTableMissing";
 import type { ApiResponse } from "./apiTypes";
 
-/** `GET /api/health`: 200 when Table Storage answers a point read (a 404 proves it is reachable), else 503. */
+/**
+ * `GET /api/health`: 200 when Table Storage answers a point read (a 404 for the probe entity proves it is reachable),
+ * else 503. A missing table that could not be recreated (Azure refuses for about 40 s after a deletion) is unhealthy:
+ * every event would fail until it is back.
+ */
 export async function checkHealth(tables: Pick<AppTables, "contacts">): Promise<ApiResponse> {
   const started = Date.now();
   try {
     await tables.contacts.getEntity("health", "probe");
   } catch (error) {
+    if (isTableMissing(error)) return { status: 503, body: { status: "unhealthy", storage: "table missing" } };
     if (!(error instanceof RestError && error.statusCode === 404)) {
       return { status: 503, body: { status: "unhealthy", storage: "unreachable" } };
     }

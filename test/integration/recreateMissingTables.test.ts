@@ -18,6 +18,7 @@ import {
 import { TransientError } from "../../lib/errors";
 import { handleAdvancedMessageReceived } from "../../lib/handlers/handleAdvancedMessageReceived";
 import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliveryStatusUpdated";
+import { checkHealth } from "../../lib/http/checkHealth";
 import { createIdentityStore } from "../../lib/identity/createIdentityStore";
 import { silentLogger } from "../../lib/logging/createLogger";
 import { createSendRecordStore } from "../../lib/messaging/createSendRecordStore";
@@ -144,6 +145,16 @@ describe("stores when a missing table cannot be recreated", () => {
     ["a route action read", () => createRouteActionStore(missing()).get("m", "route", "reply")],
   ])("throws a transient error, not not-found, when %s meets a missing table", async (_, run) => {
     await expect(run()).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it("reports unhealthy when the contacts table is missing, and healthy when only the probe entity is", async () => {
+    expect(await checkHealth({ contacts: missing() })).toMatchObject({
+      status: 503,
+      body: { status: "unhealthy", storage: "table missing" },
+    });
+    const present = missing();
+    await present.createTable();
+    expect(await checkHealth({ contacts: present })).toMatchObject({ status: 200, body: { status: "healthy" } });
   });
 });
 
