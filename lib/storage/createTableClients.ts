@@ -73,17 +73,18 @@ export function recreateMissingTablePolicy(createTable: () => Promise<void>): Pi
   return {
     name: "recreateMissingTablePolicy",
     async sendRequest(request, next) {
-      // Creating the table goes through this pipeline too; acting on it would wait for itself.
-      if (isTableServiceRequest(request)) return next(request);
+      // Creating the table goes through this pipeline too; acting on it would wait for itself. Checked only once a
+      // table is found missing, so the hot path pays nothing for it.
+      const mayRecreate = () => !isTableServiceRequest(request) && recreate();
       let response: PipelineResponse;
       try {
         response = await next(request);
       } catch (error) {
         // Behind the client's deserialisation, error statuses arrive as thrown errors carrying the response.
-        if (!isTableMissing(error) || !(await recreate())) throw error;
+        if (!isTableMissing(error) || !(await mayRecreate())) throw error;
         return next(request);
       }
-      if (!isTableMissingResponse(response) || !(await recreate())) return response;
+      if (!isTableMissingResponse(response) || !(await mayRecreate())) return response;
       // Table request bodies are strings, so the request can be sent again as it is.
       return next(request);
     },

@@ -21,8 +21,10 @@ function errorCodeOf(response: PipelineResponse): unknown {
 export function isTableMissingResponse(response: PipelineResponse | undefined): boolean {
   if (!response) return false;
   if (response.status === 404) return errorCodeOf(response) === TABLE_NOT_FOUND;
+  // Every transaction answers 202: the cheap test goes first, so a successful one costs a substring search.
   return (
     response.status === 202 &&
+    (response.bodyAsText ?? "").includes("TableNotFound") &&
     new URL(response.request.url).pathname.endsWith("/$batch") &&
     /HTTP\/1\.1 404[\s\S]*"code"\s*:\s*"TableNotFound"/.test(response.bodyAsText ?? "")
   );
