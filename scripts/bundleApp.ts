@@ -11,9 +11,14 @@
  *
  * Bundling starts from the TypeScript sources rather than `tsc`'s CommonJS output: ES `import`s let esbuild pick the
  * packages' ES module builds and drop what the app never calls.
+ *
+ * Each bundle is rebuilt only when what it was built from changed, and replaced atomically (`bundleIfChanged`): a
+ * running local stack or simulator keeps working while another terminal builds.
  */
-import { build, type BuildOptions, type Plugin } from "esbuild";
-import { join, resolve } from "node:path";
+import type { Plugin } from "esbuild";
+import { readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { bundleIfChanged, type BundleRequest } from "./bundleIfChanged";
 
 /** Packages loaded on first use, each bundled on its own into `dist/vendor/<file>`. */
 export const DEFERRED_PACKAGES: Readonly<Record<string, string>> = {
@@ -43,18 +48,25 @@ const deferredPackages: Plugin = {
   },
 };
 
-/** Builds one bundle, failing on any warning: an ignored one (`import.meta` in CommonJS) is a crash at run time. */
-async function bundle(options: BuildOptions): Promise<void> {
-  const result = await build({ ...common, ...options });
-  if (result.warnings.length > 0) {
-    throw new Error(`${options.outfile ?? "bundle"}: ${result.warnings.length} esbuild warning(s), see above`);
-  }
+/**
+ * Builds one bundle unless it is up to date, failing on any warning: an ignored one (`import.meta` in CommonJS) is a
+ * crash at run time. Besides its inputs, a bundle depends on this file's code (options, plugin) and the dependency tree.
+ */
+async function bundle(root: string, options: Omit<BundleRequest, "absWorkingDir">): Promise<void> {
+  const lockfile = join(root, "package-lock.json");
+  const outcome = await bundleIfChanged({
+    ...common,
+    ...options,
+    absWorkingDir: root,
+    fingerprint: [readFileSync(__filename, "utf8"), readFileSync(lockfile, "utf8")],
+  });
+  if (outcome === "up to date") console.log(`${relative(root, options.outfile)}: up to date`);
 }
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, "..", "..");
   const dist = join(root, "dist");
-  await bundle({
+  await bundle(root, {
     entryPoints: [join(root, "functions", "index.ts")],
     outfile: join(dist, "main.js"),
     // Provided by the Functions worker at run time.
@@ -64,7 +76,7 @@ async function main(): Promise<void> {
   });
   await Promise.all(
     Object.entries(DEFERRED_PACKAGES).map(([name, file]) =>
-      bundle({
+      bundle(root, {
         // `require`, not `export *`: the packages' CommonJS builds, since their ES builds call
         // `createRequire(import.meta.url)`, which is empty in CommonJS output.
         stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: "js" },
