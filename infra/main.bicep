@@ -21,13 +21,16 @@ param location string
 @description('Resource group to create or use. Empty for rg-<environmentName>. azd down deletes this resource group.')
 param resourceGroupName string = ''
 
-@description('Resource ID of an existing Azure Communication Services resource (the one your WhatsApp channel is connected to). Empty to create a new one in this resource group. Nothing is deployed into its resource group by this template.')
+@description('Resource ID of the existing Azure Communication Services resource your WhatsApp channel is connected to: the primary path. Nothing is deployed into its resource group by this template.')
 param existingCommunicationServiceId string = ''
 
-@description('Where a new ACS resource stores its data at rest, e.g. United States, Europe, UK, Australia (ignored with existingCommunicationServiceId).')
+@description('Create a new ACS resource in this resource group instead (only with existingCommunicationServiceId empty). ACS Advanced Messaging is retiring: from 2026-10-23 new customers cannot sign up, so only subscriptions still allowed to use it can connect WhatsApp to a new resource.')
+param createCommunicationService bool = false
+
+@description('Where a new ACS resource stores its data at rest, e.g. United States, Europe, UK, Australia (only with createCommunicationService).')
 param communicationServiceDataLocation string = 'United States'
 
-@description('Disable access keys on a new ACS resource: the app authenticates with its managed identity only (ignored with existingCommunicationServiceId).')
+@description('Disable access keys on a new ACS resource: the app authenticates with its managed identity only (only with createCommunicationService).')
 param communicationServiceDisableLocalAuth bool = true
 
 @description('Channel registration IDs (GUIDs) the app sends on, comma-separated (app setting ACS_CHANNEL_IDS). Empty until the WhatsApp channel is connected.')
@@ -90,7 +93,9 @@ var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var deadLetterContainerName = 'eventgrid-deadletter'
 
-var createCommunicationService = empty(existingCommunicationServiceId)
+// Bringing an existing ACS resource is the primary path; creating one is opt-in, because ACS Advanced Messaging takes no
+// new customers after 2026-10-23 (Microsoft's ACS retirement guide). Exactly one of the two must be chosen.
+var createNewCommunicationService = !empty(existingCommunicationServiceId) ? (createCommunicationService ? fail('Choose one ACS resource: EXISTING_COMMUNICATION_SERVICE_ID (existingCommunicationServiceId) and CREATE_COMMUNICATION_SERVICE=true (createCommunicationService) are both set.') : false) : (createCommunicationService ? true : fail('No ACS resource chosen: set EXISTING_COMMUNICATION_SERVICE_ID (existingCommunicationServiceId) to the resource ID of the ACS resource your WhatsApp channel is connected to, or CREATE_COMMUNICATION_SERVICE=true (createCommunicationService) to create one, which only subscriptions still allowed to use ACS Advanced Messaging can connect WhatsApp to (see README.md).'))
 var existingCommunicationServiceIdParts = split(existingCommunicationServiceId, '/')
 
 // CHANNEL_SCOPES is JSON for the app; azd environment values cannot carry JSON quotes into main.parameters.json, so the
@@ -142,7 +147,7 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
-module communicationService 'app/communicationService.bicep' = if (createCommunicationService) {
+module communicationService 'app/communicationService.bicep' = if (createNewCommunicationService) {
   name: 'communication-service'
   scope: rg
   params: {
@@ -154,13 +159,13 @@ module communicationService 'app/communicationService.bicep' = if (createCommuni
 }
 
 // Read only (no deployment into its resource group), for its endpoint.
-resource existingCommunicationService 'Microsoft.Communication/communicationServices@2025-09-01' existing = if (!createCommunicationService) {
+resource existingCommunicationService 'Microsoft.Communication/communicationServices@2025-09-01' existing = if (!createNewCommunicationService) {
   name: last(existingCommunicationServiceIdParts)
   scope: resourceGroup(existingCommunicationServiceIdParts[2], existingCommunicationServiceIdParts[4])
 }
 
-var acsEndpoint = createCommunicationService ? 'https://${communicationService.outputs.hostName}' : 'https://${existingCommunicationService.properties.hostName}'
-var acsResourceId = createCommunicationService ? communicationService.outputs.id : existingCommunicationServiceId
+var acsEndpoint = createNewCommunicationService ? 'https://${communicationService.outputs.hostName}' : 'https://${existingCommunicationService.properties.hostName}'
+var acsResourceId = createNewCommunicationService ? communicationService.outputs.id : existingCommunicationServiceId
 
 // Every setting the app reads in Azure (lib/config/loadConfig.ts CONFIG_SETTINGS), no secrets: storage and ACS are
 // reached with the managed identity. TABLE_STORAGE_CONNECTION_STRING, ACS_CONNECTION_STRING and

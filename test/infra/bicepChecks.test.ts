@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  BicepFailure,
+  evaluateExpression,
   guidLiterals,
   moduleFindings,
   parseBicep,
@@ -290,5 +292,34 @@ describe("structure helpers", () => {
     expect(propertyAt(storage!.value, ["properties", "allowSharedKeyAccess"])?.text).toBe("false");
     expect(stringValue(propertyAt(storage!.value, ["name"]))).toBe("s");
     expect(propertyAt(storage!.value, ["properties", "missing"])).toBeUndefined();
+  });
+});
+
+describe("evaluateExpression", () => {
+  const valueOf = (expression: string, bindings: Record<string, string | boolean | null> = {}) =>
+    evaluateExpression(parseBicep(`var v = ${expression}\n`).rootNode.namedChildren[0]!.namedChildren[1]!, bindings);
+
+  it("evaluates literals, bound names, empty(), negation, comparisons and the logical operators", () => {
+    expect(valueOf("'a'")).toBe("a");
+    expect(valueOf("!empty(id) && flag", { id: "x", flag: true })).toBe(true);
+    expect(valueOf("empty(id) || flag", { id: "x", flag: false })).toBe(false);
+    expect(valueOf("id == 'x' ? 1 : 2", { id: "x" })).toBe(1);
+    expect(valueOf("id != 'x' ? 1 : 2", { id: "x" })).toBe(2);
+    expect(valueOf("empty(id)", { id: null })).toBe(true);
+  });
+
+  it("reaches fail() only on the branch taken, as ARM short-circuits", () => {
+    const guarded = "!empty(id) ? id : (create ? 'new' : fail('choose one'))";
+    expect(valueOf(guarded, { id: "x", create: false })).toBe("x");
+    expect(valueOf(guarded, { id: "", create: true })).toBe("new");
+    expect(() => valueOf(guarded, { id: "", create: false })).toThrow(new BicepFailure("choose one"));
+    expect(valueOf("flag && fail('no')", { flag: false })).toBe(false);
+  });
+
+  it("refuses what it cannot evaluate rather than guessing", () => {
+    expect(() => valueOf("missing")).toThrow(/no value bound for "missing"/);
+    expect(() => valueOf("toLower('A')")).toThrow(/unsupported function call/);
+    expect(() => valueOf("'${id}'", { id: "x" })).toThrow(/interpolated/);
+    expect(() => valueOf("'x' ? 1 : 2")).toThrow(/expected a bool/);
   });
 });

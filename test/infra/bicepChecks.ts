@@ -100,6 +100,7 @@ export const BICEP_BUILTINS: ReadonlySet<string> = new Set([
   "deployer",
   "empty",
   "endsWith",
+  "fail",
   "filter",
   "first",
   "flatten",
@@ -585,4 +586,78 @@ export function propertyAt(node: SyntaxNode | null | undefined, path: readonly s
 /** The declaration of a name in a file. */
 export function declarationOf(root: SyntaxNode, name: string): Declaration | undefined {
   return declarations(root).find((d) => d.name === name);
+}
+
+/** A `fail('message')` reached while evaluating an expression: the deployment would stop with that message. */
+export class BicepFailure extends Error {}
+
+/** Values {@link evaluateExpression} works with. */
+export type BicepValue = string | number | boolean | null;
+
+/**
+ * Evaluates the subset of Bicep expressions templates use to choose between parameters: literals (strings without
+ * interpolation, numbers, booleans, null), names bound in `bindings`, `!`, `&&`, `||`, `==`, `!=`, `? :`, parentheses,
+ * and the functions `empty()` and `fail()`. `&&`, `||` and `? :` short-circuit as ARM does, which is what makes a
+ * guarded `fail()` safe. Anything outside the subset throws, so a check never silently evaluates what it cannot.
+ */
+export function evaluateExpression(node: SyntaxNode, bindings: Readonly<Record<string, BicepValue>>): BicepValue {
+  const evaluate = (child: SyntaxNode | null | undefined): BicepValue => {
+    if (!child) throw new Error(`incomplete expression: ${node.text}`);
+    return evaluateExpression(child, bindings);
+  };
+  switch (node.type) {
+    case "boolean":
+      return node.text === "true";
+    case "null":
+      return null;
+    case "number":
+      return Number(node.text);
+    case "string": {
+      const text = stringValue(node);
+      if (text === undefined) throw new Error(`cannot evaluate an interpolated string: ${node.text}`);
+      return text;
+    }
+    case "identifier": {
+      if (!Object.hasOwn(bindings, node.text)) throw new Error(`no value bound for "${node.text}"`);
+      return bindings[node.text]!;
+    }
+    case "parenthesized_expression":
+      return evaluate(node.namedChildren[0]);
+    case "unary_expression": {
+      if (node.children[0]?.text !== "!") throw new Error(`unsupported operator in ${node.text}`);
+      return !truthy(evaluate(node.childForFieldName("argument")), node);
+    }
+    case "binary_expression": {
+      const operator = node.childForFieldName("operator")?.text;
+      const left = evaluate(node.childForFieldName("left"));
+      if (operator === "&&")
+        return truthy(left, node) ? truthy(evaluate(node.childForFieldName("right")), node) : false;
+      if (operator === "||") return truthy(left, node) ? true : truthy(evaluate(node.childForFieldName("right")), node);
+      const right = evaluate(node.childForFieldName("right"));
+      if (operator === "==") return left === right;
+      if (operator === "!=") return left !== right;
+      throw new Error(`unsupported operator ${operator} in ${node.text}`);
+    }
+    case "ternary_expression":
+      return truthy(evaluate(node.childForFieldName("condition")), node)
+        ? evaluate(node.childForFieldName("consequence"))
+        : evaluate(node.childForFieldName("alternative"));
+    case "call_expression": {
+      const name = node.childForFieldName("function")?.text;
+      const args = node.childForFieldName("arguments")?.namedChildren ?? [];
+      if (name === "empty" && args.length === 1) {
+        const value = evaluate(args[0]);
+        return value === null || value === "";
+      }
+      if (name === "fail" && args.length === 1) throw new BicepFailure(String(evaluate(args[0])));
+      throw new Error(`unsupported function call ${node.text}`);
+    }
+    default:
+      throw new Error(`cannot evaluate ${node.type}: ${node.text}`);
+  }
+}
+
+function truthy(value: BicepValue, node: SyntaxNode): boolean {
+  if (typeof value !== "boolean") throw new Error(`expected a bool, got ${JSON.stringify(value)} in ${node.text}`);
+  return value;
 }

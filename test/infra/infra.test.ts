@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_SETTINGS } from "../../lib/config/loadConfig";
 import { DEFAULT_FORWARD_QUEUE_NAME } from "../../lib/routing/createForwardQueue";
 import {
+  BicepFailure,
   declarationOf,
   declarations,
+  evaluateExpression,
   formatFindings,
   guidLiterals,
   moduleFindings,
@@ -413,6 +415,62 @@ describe("event subscriptions", () => {
       "'Microsoft.Communication.CommunicationServices'",
     );
     expect(source("infra/app/deadLetterAccess.bicep")).toContain("roleDefinitionIds.storageBlobDataContributor");
+  });
+});
+
+describe("the ACS resource", () => {
+  // ACS Advanced Messaging takes no new customers after 2026-10-23, so bringing the resource the WhatsApp channel is
+  // connected to is the primary path and creating one is opt-in.
+  const ACS_ID =
+    "/subscriptions/s/resourceGroups/rg-acs/providers/Microsoft.Communication/communicationServices/acs-contoso";
+  const main = () => tree("infra/main.bicep");
+  const choose = (existingCommunicationServiceId: string, createCommunicationService: boolean) =>
+    evaluateExpression(declarationOf(main(), "createNewCommunicationService")!.value!, {
+      existingCommunicationServiceId,
+      createCommunicationService,
+    });
+  const failure = (existing: string, create: boolean): string => {
+    try {
+      choose(existing, create);
+    } catch (error) {
+      if (error instanceof BicepFailure) return error.message;
+      throw error;
+    }
+    return "";
+  };
+
+  it("uses the existing resource when its ID is given and creates one only when asked", () => {
+    expect(choose(ACS_ID, false)).toBe(false);
+    expect(choose("", true)).toBe(true);
+  });
+
+  it("stops the deployment naming both settings when neither is given, and when both are", () => {
+    const neither = failure("", false);
+    expect(neither).toMatch(/^No ACS resource chosen/);
+    expect(neither).toContain("EXISTING_COMMUNICATION_SERVICE_ID");
+    expect(neither).toContain("CREATE_COMMUNICATION_SERVICE=true");
+    expect(failure(ACS_ID, true)).toMatch(/both set/);
+  });
+
+  it("creates nothing by default, in main.bicep and in the azd mapping", () => {
+    const parameter = declarationOf(main(), "createCommunicationService")!;
+    expect(parameter.kind).toBe("param");
+    expect(parameter.value?.text).toBe("false");
+    const parameters = (JSON.parse(read("infra/main.parameters.json")) as { parameters: Record<string, unknown> })
+      .parameters;
+    expect(parameters.createCommunicationService).toEqual({ value: "${CREATE_COMMUNICATION_SERVICE=false}" });
+    expect(parameters.existingCommunicationServiceId).toEqual({ value: "${EXISTING_COMMUNICATION_SERVICE_ID}" });
+  });
+
+  it("deploys the new resource, or reads the existing one, only on the chosen path", () => {
+    const newResource = declarationOf(main(), "communicationService")!;
+    expect(newResource.kind).toBe("module");
+    expect(newResource.node.text).toContain("= if (createNewCommunicationService) {");
+    const existing = declarationOf(main(), "existingCommunicationService")!;
+    expect(existing.node.text).toContain("existing = if (!createNewCommunicationService) {");
+    for (const name of ["acsEndpoint", "acsResourceId"]) {
+      expect(declarationOf(main(), name)?.value?.text, name).toMatch(/^createNewCommunicationService \?/);
+    }
   });
 });
 
