@@ -6,7 +6,8 @@
  */
 import { PortInUseError } from "./host/createLocalHost";
 import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
-import { startLocalStack, type LocalStack } from "./stack/startLocalStack";
+import { publishStackState, stackStateDir, STACK_STATE_SETTINGS } from "./stack/stackState";
+import { findAppRoot, startLocalStack, type LocalStack } from "./stack/startLocalStack";
 import { attachWhatsAppSimulator, type AttachedSimulator } from "./simulator/attachWhatsAppSimulator";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
@@ -88,8 +89,19 @@ async function main(argv: string[]): Promise<number> {
     write(`Event Grid topic key (aeg-sas-key): ${stack.topic.accessKey}`);
     write(`WhatsApp user simulator: ${simulator.url} (npm run simulator -- --help)`);
     for (const notice of stack.notices) write(`Note: ${notice}`);
+    // For the project's other commands (contacts:import): where this stack's tables are.
+    const unpublish = publishStackState(stackStateDir(findAppRoot(__dirname)), {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      api: stack.urls.api,
+      azuriteTable: stack.urls.azuriteTable,
+      inMemory,
+      settings: Object.fromEntries(STACK_STATE_SETTINGS.map((name) => [name, stack.settings[name] ?? ""])),
+    });
+    process.once("exit", unpublish);
     write(stack.readyLine);
     await new Promise<void>((resolve) => (interrupted = resolve));
+    unpublish();
   }
   write("Stopping...");
   simulator.detach();

@@ -7,13 +7,19 @@ import { importContacts, parseContactsCsv } from "../lib/identity/importContacts
 import { silentLogger } from "../lib/logging/createLogger";
 import { parseScope } from "../lib/values/identifiers";
 import { ensureTables } from "../lib/storage/createTableClients";
+import { findAppRoot } from "../lib/routing/loadRoutes";
+import { findRunningStacks, stackStateDir } from "../local/stack/stackState";
+import { chooseImportSettings } from "./chooseImportSettings";
 
 const USAGE = `Usage: npm run contacts:import -- <file.csv> [--scope <scope>] [--country <ISO code>]
 
 Loads phone-only contacts from a CRM export: a CSV with a header row holding a phone column (phone, mobile, msisdn,
 whatsapp), and optionally an external ID (externalId, id, crm_id) and a name. Numbers in international form (+44…) need
 nothing else; national numbers need --country. Bad rows are reported with their line numbers; good rows still load.
-Uses the same settings as the app (TABLE_STORAGE_CONNECTION_STRING or TABLE_STORAGE_ENDPOINT, TABLE_NAME_PREFIX).`;
+Settings are read as npm start reads them: local.settings.json, else local.settings.sample.json, with environment
+variables winning. While a local stack runs (npm start, also in memory), contacts go to its tables. To import into
+another store, e.g. the deployed app's, set TABLE_STORAGE_CONNECTION_STRING or TABLE_STORAGE_ENDPOINT (with az login)
+and TABLE_NAME_PREFIX in the environment. With several local stacks running, PORT picks one.`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,10 +36,25 @@ async function main(): Promise<number> {
     console.error(`--country must be an ISO 3166 alpha-2 code such as GB; got "${values.country}"`);
     return 2;
   }
-  const config = loadConfig(process.env);
+  const appRoot = findAppRoot(process.env, __dirname);
+  const { settings, target } = chooseImportSettings({
+    appRoot,
+    env: process.env,
+    stacks: findRunningStacks(stackStateDir(appRoot)),
+  });
+  console.log(`Importing into ${target}`);
+  const config = loadConfig(settings);
   const scope = values.scope ? parseScope(values.scope, "--scope") : config.defaultScope;
   const services = createAppServices(config);
-  await ensureTables(services.tables);
+  try {
+    await ensureTables(services.tables);
+  } catch (error) {
+    const message = (error as Error).message;
+    const hint = /ECONNREFUSED/.test(message)
+      ? " Is the local stack (npm start) or Azurite (npm run azurite) running?"
+      : "";
+    throw new Error(`Could not reach the tables of ${target}: ${message}.${hint}`);
+  }
 
   const { rows, problems } = parseContactsCsv(await readFile(file, "utf8"), country as CountryCode | undefined);
   const report = await importContacts({ store: services.identityStore, logger: silentLogger }, scope, rows);
