@@ -28,22 +28,39 @@ function parseInternational(candidate: string): PhoneNumber | undefined {
 }
 
 /**
- * Parses a phone number as ACS sends it (digits without `+`) or as people write it (`+44 7700 900123`,
- * `(425) 555-1234` with a default country). Returns `undefined` when it is not a valid number.
+ * Reads `value` as an international number: `+…`, the `00` international prefix, or bare digits (ACS writes numbers
+ * as E.164 digits without the `+`; no country calling code starts with 0, so bare digits starting with 00 are the
+ * prefix, never a calling code).
+ */
+function readInternational(value: string): PhoneNumber | undefined {
+  if (value.startsWith("+")) return parseInternational(value);
+  if (value.startsWith("00")) return parseInternational(`+${value.slice(2)}`);
+  return /^\d+$/.test(value) ? parseInternational(`+${value}`) : undefined;
+}
+
+/**
+ * Parses a phone number as ACS sends it (digits without `+`) or as people write it: `+44 7700 900123`,
+ * `0044 7700 900123`, and with a default country national numbers, spaced or not (`07700 900123`, `07700900123`,
+ * `(425) 555-1234`). Returns `undefined` when it is not a possible number.
+ *
+ * "Possible" (a real country calling code and a plausible length), not "valid" (a number range libphonenumber knows
+ * is allocated): ACS is the authority on who wrote, and rejecting numbers from ranges newer than the metadata would
+ * silently drop real senders, the failure this product exists to prevent.
+ *
+ * With a default country, libphonenumber-js reads the number first, as that country's users write it: nationally
+ * (with or without the trunk prefix), with the country's own international prefix (`00` in GB, `011` in the US), or
+ * as the country's calling code without `+` (`447700900123` for GB). Only when that is not a possible number is it
+ * read as international (bare digits as ACS writes them, or the `00` prefix from a country whose prefix differs): a
+ * CRM export of one country may hold other countries' numbers in those forms.
  */
 export function tryParsePhoneNumber(value: unknown, defaultCountry?: CountryCode): PhoneNumber | undefined {
   if (typeof value !== "string") return undefined;
   const trimmed = value.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_INPUT_LENGTH) return undefined;
-  // ACS sends international numbers as bare digits; read them as international, not national.
-  const candidate = /^\d+$/.test(trimmed) ? `+${trimmed}` : trimmed.replace(/^00/, "+");
-  // "Possible" (a real country calling code and a plausible length), not "valid" (a number range libphonenumber
-  // knows is allocated): ACS is the authority on who wrote, and rejecting numbers from ranges newer than the metadata
-  // would silently drop real senders, the failure this product exists to prevent.
-  if (candidate.startsWith("+")) return parseInternational(candidate);
-  if (!defaultCountry) return undefined;
-  const parsed = parsePhoneNumberFromString(candidate, defaultCountry);
-  return parsed?.isPossible() ? (parsed.number as PhoneNumber) : undefined;
+  if (trimmed.startsWith("+") || !defaultCountry) return readInternational(trimmed);
+  const national = parsePhoneNumberFromString(trimmed, defaultCountry);
+  if (national?.isPossible()) return national.number as PhoneNumber;
+  return readInternational(trimmed.replace(/[\s().-]/g, ""));
 }
 
 /** Validates a phone number; throws {@link ValidationError} naming `field` when it is not a valid number. */
@@ -51,7 +68,10 @@ export function parsePhoneNumber(value: unknown, field = "phone", defaultCountry
   const phone = tryParsePhoneNumber(value, defaultCountry);
   if (phone) return phone;
   throw new ValidationError(
-    `${field} must be a valid international phone number (E.164, e.g. +14255551234 or 14255551234)`,
+    defaultCountry
+      ? `${field} must be a phone number of ${defaultCountry} or an international one (e.g. +14255551234)`
+      : `${field} must be a valid international phone number (E.164, e.g. +14255551234 or 14255551234; ` +
+          "national numbers need a country)",
     { code: "invalid_phone", field },
   );
 }

@@ -60,6 +60,23 @@ describe("contact HTTP functions", () => {
     expect(response.jsonBody?.bsuid).toBe("US.13491208655302741918");
   });
 
+  it.each([
+    ["07700900471", "GB"],
+    ["7700900471", "GB"],
+    ["00447700900471", "GB"],
+    ["00447700900471", "US"],
+    ["447700900471", "GB"],
+  ])("finds a contact by the national or 00-prefixed digits %s with country %s", async (phone, country) => {
+    const app = await services();
+    await resolveContact(
+      { store: app.identityStore, logger: silentLogger },
+      { scope: parseScope("default"), phone: parsePhoneNumber("+447700900471") },
+    );
+    const response = await call(findContactHandler, get(`/api/contacts?phone=${phone}&country=${country}`));
+    expect(response.status).toBe(200);
+    expect(response.jsonBody?.phone).toBe("+447700900471");
+  });
+
   it("returns phone null for a username user whose number is hidden", async () => {
     await ingest("received-text-bsuid-only.json");
     const response = await call(findContactHandler, get("/api/contacts?bsuid=US.13491208655302741918"));

@@ -35,6 +35,12 @@ describe("parseContactsCsv", () => {
     expect(parseContactsCsv("phone\n07700 900123\n").problems[0]?.reason).toMatch(/--country/);
   });
 
+  it("reads bare national digits and the 00 international prefix when a default country is given", () => {
+    const { rows, problems } = parseContactsCsv("phone\n07700900124\n00447700900456\n14255551234\n", "GB");
+    expect(problems).toEqual([]);
+    expect(rows.map((row) => row.phone)).toEqual(["+447700900124", "+447700900456", "+14255551234"]);
+  });
+
   it("reports a missing phone column on line 1", () => {
     expect(parseContactsCsv("email\na@example.com\n").problems).toEqual([
       { line: 1, reason: expect.stringMatching(/No phone column/) },
