@@ -4,8 +4,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 const USAGE = `Usage: npm run acs:connect
 
 Connects the deployed app to its Azure Communication Services resource: deploys infra/app/acsConnection.bicep (the
-least-privilege sender role for the app identity, the Event Grid system topic of the ACS resource, dead-letter access
-and the event subscriptions of infra/eventSubscriptions.json) into the ACS resource's resource group with the Azure CLI.
+sender role for the app identity on the ACS resource, the Event Grid system topic of the ACS resource, dead-letter
+access and the event subscriptions of infra/eventSubscriptions.json) into the ACS resource's resource group with the
+Azure CLI.
 Run by azd as the postdeploy hook: Event Grid accepts the subscriptions only once the code with the Event Grid triggers
 is deployed. Idempotent: run it again at any time, e.g. after changing infra/eventSubscriptions.json.
 
@@ -13,8 +14,10 @@ Reads the azd environment (azd passes it to hooks; otherwise export the outputs 
   AZURE_ENV_NAME, ACS_RESOURCE_ID, AZURE_FUNCTION_APP_ID, AZURE_FUNCTION_APP_PRINCIPAL_ID,
   AZURE_STORAGE_ACCOUNT_ID, DEAD_LETTER_CONTAINER_NAME
 and optionally EXISTING_SYSTEM_TOPIC_ID (otherwise an existing system topic of the ACS resource is found, or one is
-created). Needs the Azure CLI, signed in (az login) with rights to create role definitions and assignments (Owner or
-User Access Administrator) in the ACS resource group.`;
+created) and ACS_SENDER_ROLE_ID (the role definition ID given to the app identity on the ACS resource; the built-in
+Communication and Email Service Owner when empty). Registers the Microsoft.EventGrid resource provider on the ACS
+resource's subscription when it is not registered. Needs the Azure CLI, signed in (az login) with rights to create role
+assignments (Owner or User Access Administrator) in the ACS resource group.`;
 
 /** The template deployed, relative to the repository root (the hook's working directory). */
 export const ACS_CONNECTION_TEMPLATE = "infra/app/acsConnection.bicep";
@@ -63,6 +66,23 @@ export interface SystemTopic {
   identity?: { type?: string | null } | null;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The role definition GUID of ACS_SENDER_ROLE_ID: a GUID, or a role definition ID ending in one
+ * (`/subscriptions/…/providers/Microsoft.Authorization/roleDefinitions/<guid>`, as `az role definition list` prints).
+ * Empty for the template's default (Communication and Email Service Owner).
+ */
+export function parseSenderRoleId(value: string | undefined): string {
+  const text = value?.trim() ?? "";
+  if (text === "") return "";
+  const guid = /\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i.exec(text)?.[1] ?? text;
+  if (!GUID.test(guid)) {
+    throw new Error(`ACS_SENDER_ROLE_ID "${text}" is not a role definition ID (a GUID, or an ID ending in one)`);
+  }
+  return guid.toLowerCase();
+}
+
 /** The system topic of a source resource, if one exists (there can be at most one per source). */
 export function findSystemTopic(topics: readonly SystemTopic[], sourceId: string): SystemTopic | undefined {
   return topics.find((topic) => topic.source?.toLowerCase() === sourceId.toLowerCase());
@@ -96,6 +116,7 @@ export function planAcsConnection(env: Env, existingSystemTopicId?: string): Acs
   parseResourceId(value("AZURE_STORAGE_ACCOUNT_ID"), "Microsoft.Storage/storageAccounts");
   const topicId = env.EXISTING_SYSTEM_TOPIC_ID?.trim() || existingSystemTopicId;
   if (topicId) parseResourceId(topicId, "Microsoft.EventGrid/systemTopics");
+  const senderRoleDefinitionId = parseSenderRoleId(env.ACS_SENDER_ROLE_ID);
 
   const environmentName = value("AZURE_ENV_NAME");
   return {
@@ -108,6 +129,7 @@ export function planAcsConnection(env: Env, existingSystemTopicId?: string): Acs
       existingSystemTopicId: topicId ?? "",
       environmentName,
       appPrincipalId: value("AZURE_FUNCTION_APP_PRINCIPAL_ID"),
+      senderRoleDefinitionId,
       functionAppId: value("AZURE_FUNCTION_APP_ID"),
       deadLetterStorageAccountId: value("AZURE_STORAGE_ACCOUNT_ID"),
       deadLetterContainerName: value("DEAD_LETTER_CONTAINER_NAME"),
@@ -137,7 +159,79 @@ export function azDeploymentArgs(plan: AcsConnectionDeployment, templateFile = A
   ];
 }
 
-function az(args: string[], capture: boolean): { status: number | null; stdout: string; error?: Error } {
+/** What running `az` gave: its exit status and, when captured, its standard output. */
+export interface AzResult {
+  status: number | null;
+  stdout: string;
+  error?: Error;
+}
+
+/** Runs `az` with the arguments; `capture` collects standard output instead of passing it through. */
+export type AzRunner = (args: string[], capture: boolean) => AzResult;
+
+/** The resource provider of system topics; a subscription that never used Event Grid may not have it registered. */
+export const EVENT_GRID_PROVIDER = "Microsoft.EventGrid";
+
+/**
+ * The existing system topic of the ACS resource, if any. The list call fails on a subscription where
+ * Microsoft.EventGrid is not registered, so the provider is registered first; if listing still fails, that is read as
+ * "no topic" (with a warning) rather than stopping the deployment: the deployment then creates the topic, and Azure
+ * names the existing one if there was one after all.
+ */
+export function findExistingSystemTopic(
+  az: AzRunner,
+  subscriptionId: string,
+  acsResourceId: string,
+  warn: (message: string) => void,
+): SystemTopic | undefined {
+  const subscription = ["--subscription", subscriptionId];
+  const state = az(
+    [
+      "provider",
+      "show",
+      "--namespace",
+      EVENT_GRID_PROVIDER,
+      ...subscription,
+      "--query",
+      "registrationState",
+      "-o",
+      "tsv",
+    ],
+    true,
+  );
+  if (state.status !== 0 || state.stdout.trim() !== "Registered") {
+    const registered = az(
+      ["provider", "register", "--namespace", EVENT_GRID_PROVIDER, ...subscription, "--wait", "--output", "none"],
+      false,
+    );
+    if (registered.status !== 0) {
+      warn(
+        `Could not register the ${EVENT_GRID_PROVIDER} resource provider on subscription ${subscriptionId} ` +
+          "(it needs Microsoft.EventGrid/register/action, which Owner and Contributor have).",
+      );
+    }
+  }
+  const listed = az(["eventgrid", "system-topic", "list", ...subscription, "--output", "json"], true);
+  let topics: SystemTopic[] | undefined;
+  if (listed.status === 0) {
+    try {
+      topics = JSON.parse(listed.stdout || "[]") as SystemTopic[];
+    } catch {
+      topics = undefined;
+    }
+  }
+  if (!Array.isArray(topics)) {
+    warn(
+      "Could not list the Event Grid system topics; going on as if the ACS resource had none, so the deployment " +
+        "creates one. If it already has one, Azure refuses a second: set EXISTING_SYSTEM_TOPIC_ID to it and run " +
+        "npm run acs:connect again.",
+    );
+    return undefined;
+  }
+  return findSystemTopic(topics, acsResourceId);
+}
+
+function az(args: string[], capture: boolean): AzResult {
   // On Windows `az` is a .cmd script, which Node starts only through a shell.
   const result = spawnSync("az", args, {
     encoding: "utf8",
@@ -165,15 +259,7 @@ async function main(): Promise<number> {
 
   if (!process.env.EXISTING_SYSTEM_TOPIC_ID?.trim()) {
     const acsId = process.env.ACS_RESOURCE_ID!.trim();
-    const listed = az(
-      ["eventgrid", "system-topic", "list", "--subscription", plan.subscriptionId, "--output", "json"],
-      true,
-    );
-    if (listed.status !== 0) {
-      console.error("Could not list the Event Grid system topics (is az signed in to the right tenant? az login).");
-      return 1;
-    }
-    const topic = findSystemTopic(JSON.parse(listed.stdout || "[]") as SystemTopic[], acsId);
+    const topic = findExistingSystemTopic(az, plan.subscriptionId, acsId, (message) => console.warn(message));
     if (topic && !hasSystemAssignedIdentity(topic)) {
       console.error(
         `The ACS resource already has an Event Grid system topic, ${topic.id}, without a system-assigned identity.\n` +

@@ -1,7 +1,9 @@
+import { roleDefinitionIds } from 'roles.bicep'
+
 // Connects the deployed app to its ACS resource. Deployed into the ACS resource's resource group by the postdeploy hook
 // (scripts/connectAcs.ts, `npm run acs:connect`), after the code, because Event Grid accepts an AzureFunction
 // subscription only once the function with the Event Grid trigger exists. See ../README.md.
-//  - a least-privilege custom role on the ACS resource for the app identity (sending Advanced Messages with Entra ID);
+//  - the sender role on the ACS resource for the app identity (sending Advanced Messages with Entra ID);
 //  - the Event Grid system topic of the ACS resource (or the existing one: only one may exist per source);
 //  - Storage Blob Data Contributor on the app storage account for the topic identity, which writes dead letters;
 //  - the event subscriptions of ../eventSubscriptions.json.
@@ -17,6 +19,9 @@ param environmentName string
 
 @description('Principal ID of the app identity, given the sender role on the ACS resource.')
 param appPrincipalId string
+
+@description('Role definition ID (a GUID) given to the app identity on the ACS resource, e.g. a narrower custom role you have verified sends Advanced Messages. Empty for the built-in Communication and Email Service Owner.')
+param senderRoleDefinitionId string = ''
 
 @description('Resource ID of the function app hosting the Event Grid triggers.')
 param functionAppId string
@@ -34,44 +39,22 @@ var systemTopicName = '${abbrs.eventGridSystemTopics}${communicationServiceName}
 var existingSystemTopicIdParts = split(existingSystemTopicId, '/')
 var deadLetterStorageAccountIdParts = split(deadLetterStorageAccountId, '/')
 var deploymentSuffix = uniqueString(functionAppId)
-var senderRoleAssignableScope = resourceGroup().id
+// Microsoft documents no narrower permission for sending Advanced Messages with Entra ID than its built-in
+// Communication and Email Service Owner (all Communication Services operations, nothing else); Contributor, which its
+// Entra ID quickstart grants, would reach every resource type in scope.
+var senderRoleId = empty(senderRoleDefinitionId) ? roleDefinitionIds.communicationAndEmailServiceOwner : senderRoleDefinitionId
 
 resource communicationService 'Microsoft.Communication/communicationServices@2025-09-01' existing = {
   name: communicationServiceName
 }
 
-// There is no narrow built-in role for sending messages: Microsoft's Entra ID quickstart grants Contributor, which
-// could also delete the resource, rotate its keys or manage anything else in scope. Sending Advanced Messages with an
-// Entra ID token needs exactly Read and Write on the resource. The definition is assignable in this resource group
-// (Microsoft advises against resource-level assignable scopes) and assigned on the ACS resource only.
-resource senderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(resourceGroup().id, 'acs-advanced-messaging-sender')
-  properties: {
-    roleName: 'ACS Advanced Messaging sender (${uniqueString(resourceGroup().id)})'
-    description: 'Send and receive Azure Communication Services Advanced Messages with Entra ID: read and write the Communication Services resource, nothing else.'
-    type: 'CustomRole'
-    permissions: [
-      {
-        actions: [
-          'Microsoft.Communication/CommunicationServices/Read'
-          'Microsoft.Communication/CommunicationServices/Write'
-        ]
-        notActions: []
-      }
-    ]
-    assignableScopes: [
-      senderRoleAssignableScope
-    ]
-  }
-}
-
 resource senderAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(communicationService.id, appPrincipalId, senderRole.id)
+  name: guid(communicationService.id, appPrincipalId, senderRoleId)
   scope: communicationService
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRole.name)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRoleId)
   }
 }
 

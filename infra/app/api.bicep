@@ -121,9 +121,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     properties: union(hostSettings, appSettings)
   }
 
-  // Deployments (azd, Core Tools) authenticate with Entra ID; publishing user names and passwords stay off.
+  // Deployments (azd, Core Tools) authenticate with Entra ID; publishing user names and passwords stay off. The
+  // policies carry the app's location: without it some API versions answer "The parameter location has an invalid
+  // value" (Azure/bicep-types-az#1526, #1571), although the published type definition has no location property.
   resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
     name: 'ftp'
+    location: location
     properties: {
       allow: false
     }
@@ -131,6 +134,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource scmPublishing 'basicPublishingCredentialsPolicies' = {
     name: 'scm'
+    location: location
     properties: {
       allow: false
     }

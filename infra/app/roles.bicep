@@ -15,4 +15,9 @@ var roleDefinitionIds = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   // Application Insights with local (key) authentication disabled accepts telemetry only from this role.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // Communication and Email Service Owner: the app identity sends Advanced Messages with Entra ID. Microsoft documents
+  // no narrower permission for Advanced Messaging; this built-in role covers every Communication Services operation
+  // (keys and delete included) and nothing outside Microsoft.Communication. The sender role is a parameter of
+  // acsConnection.bicep with this one as the fallback.
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
 }

@@ -267,6 +267,24 @@ describe("roleReferenceFindings and guidLiterals", () => {
     expect(roleReferenceFindings("x.bicep", custom, table)).toEqual([]);
   });
 
+  it("accepts a role parameter whose fallback is a role of the table, and nothing looser", () => {
+    const chosen = (variable: string): string =>
+      `param roleId string = ''\nparam other string = ''\nvar senderRole = ${variable}\n` +
+      assignment("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRole)");
+    const fallback = "empty(roleId) ? roleDefinitionIds.storageBlobDataOwner : roleId";
+    expect(roleReferenceFindings("x.bicep", chosen(fallback), table)).toEqual([]);
+    for (const loose of [
+      "empty(roleId) ? roleDefinitionIds.owner : roleId",
+      "empty(roleId) ? roleDefinitionIds.storageBlobDataOwner : other",
+      "empty(roleId) ? 'b24988ac-6180-42a0-ab88-20f7382dd24c' : roleId",
+      "roleId",
+    ]) {
+      expect(lines(roleReferenceFindings("x.bicep", chosen(loose), table)), loose).toEqual([7]);
+    }
+    const parameterDirectly = `param roleId string\n${assignment("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)")}`;
+    expect(lines(roleReferenceFindings("x.bicep", parameterDirectly, table))).toEqual([5]);
+  });
+
   it("reports a literal role ID, a role missing from the table and an unrelated resource", () => {
     const literal = assignment(
       "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b24988ac-6180-42a0-ab88-20f7382dd24c')",

@@ -520,9 +520,11 @@ export function roleDefinitionIdValues(source: string): SyntaxNode[] {
 }
 
 /**
- * Role assignments must name their role through the one table (`roleDefinitionIds.<role>` imported from roles.bicep)
- * or a custom role defined in the same file: `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', X)`
- * with X one of those. `table` holds the role names of the table.
+ * Role assignments must name their role through the one table (`roleDefinitionIds.<role>` imported from roles.bicep),
+ * a custom role defined in the same file, or a variable of the same file that chooses a parameter with a role of the
+ * table as its fallback (`var r = empty(p) ? roleDefinitionIds.<role> : p`):
+ * `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', X)` with X one of those. `table` holds the role
+ * names of the table.
  */
 export function roleReferenceFindings(file: string, source: string, table: ReadonlySet<string>): Finding[] {
   const root = parseBicep(source).rootNode;
@@ -551,9 +553,30 @@ export function roleReferenceFindings(file: string, source: string, table: Reado
     const property = role.type === "member_expression" ? role.childForFieldName("property")?.text : undefined;
     if (object === "roleDefinitionIds" && property && table.has(property)) continue;
     if (object && customRoles.has(object) && property === "name") continue;
+    if (role.type === "identifier" && isRoleParameterWithFallback(root, role.text, table)) continue;
     fail("must take its role from roleDefinitionIds (roles.bicep) or a custom role defined in the same file");
   }
   return findings;
+}
+
+/** Whether `name` is a variable `empty(p) ? roleDefinitionIds.<role of the table> : p` with `p` a parameter. */
+function isRoleParameterWithFallback(root: SyntaxNode, name: string, table: ReadonlySet<string>): boolean {
+  const all = declarations(root);
+  const variable = all.find((d) => d.name === name && d.kind === "var");
+  const value = variable?.value;
+  if (value?.type !== "ternary_expression") return false;
+  const condition = value.childForFieldName("condition");
+  const fallback = value.childForFieldName("consequence");
+  const chosen = value.childForFieldName("alternative");
+  const tested = condition?.childForFieldName("arguments")?.namedChildren ?? [];
+  if (condition?.type !== "call_expression" || condition.childForFieldName("function")?.text !== "empty") return false;
+  if (tested.length !== 1 || tested[0]?.type !== "identifier" || chosen?.type !== "identifier") return false;
+  if (tested[0].text !== chosen.text || !all.some((d) => d.name === chosen.text && d.kind === "param")) return false;
+  return (
+    fallback?.type === "member_expression" &&
+    fallback.childForFieldName("object")?.text === "roleDefinitionIds" &&
+    table.has(fallback.childForFieldName("property")?.text ?? "")
+  );
 }
 
 /** The type of a resource declaration (`Microsoft.Web/sites`, or `config` for a nested one), without the API version. */
@@ -596,7 +619,7 @@ export type BicepValue = string | number | boolean | null;
 
 /**
  * Evaluates the subset of Bicep expressions templates use to choose between parameters: literals (strings without
- * interpolation, numbers, booleans, null), names bound in `bindings`, `!`, `&&`, `||`, `==`, `!=`, `? :`, parentheses,
+ * interpolation, numbers, booleans, null), names and member expressions (by their text) bound in `bindings`, `!`, `&&`, `||`, `==`, `!=`, `? :`, parentheses,
  * and the functions `empty()` and `fail()`. `&&`, `||` and `? :` short-circuit as ARM does, which is what makes a
  * guarded `fail()` safe. Anything outside the subset throws, so a check never silently evaluates what it cannot.
  */
@@ -618,6 +641,11 @@ export function evaluateExpression(node: SyntaxNode, bindings: Readonly<Record<s
       return text;
     }
     case "identifier": {
+      if (!Object.hasOwn(bindings, node.text)) throw new Error(`no value bound for "${node.text}"`);
+      return bindings[node.text]!;
+    }
+    case "member_expression": {
+      // Bound by their text (`roleDefinitionIds.x`): the values come from other files or from the deployment.
       if (!Object.hasOwn(bindings, node.text)) throw new Error(`no value bound for "${node.text}"`);
       return bindings[node.text]!;
     }

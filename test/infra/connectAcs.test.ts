@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   ACS_CONNECTION_TEMPLATE,
   azDeploymentArgs,
+  findExistingSystemTopic,
   findSystemTopic,
   hasSystemAssignedIdentity,
   parseResourceId,
+  parseSenderRoleId,
   planAcsConnection,
+  type AzResult,
 } from "../../scripts/connectAcs";
 
 const ACS_ID =
@@ -53,6 +56,7 @@ describe("planAcsConnection", () => {
       existingSystemTopicId: "",
       environmentName: "dev",
       appPrincipalId: ENV.AZURE_FUNCTION_APP_PRINCIPAL_ID,
+      senderRoleDefinitionId: "",
       functionAppId: ENV.AZURE_FUNCTION_APP_ID,
       deadLetterStorageAccountId: ENV.AZURE_STORAGE_ACCOUNT_ID,
       deadLetterContainerName: "eventgrid-deadletter",
@@ -73,6 +77,16 @@ describe("planAcsConnection", () => {
     );
     expect(() => planAcsConnection({ ...ENV, AZURE_FUNCTION_APP_ID: ACS_ID })).toThrow(/Microsoft.Web\/sites/);
     expect(() => planAcsConnection({ ...ENV, EXISTING_SYSTEM_TOPIC_ID: ACS_ID })).toThrow(/systemTopics/);
+  });
+
+  it("passes ACS_SENDER_ROLE_ID as the sender role, as a GUID, and refuses anything else", () => {
+    const guid = "2F0E9C6A-1B3D-4E5F-8A7B-9C0D1E2F3A4B";
+    expect(planAcsConnection({ ...ENV, ACS_SENDER_ROLE_ID: guid }).parameters.senderRoleDefinitionId).toBe(
+      guid.toLowerCase(),
+    );
+    expect(() => planAcsConnection({ ...ENV, ACS_SENDER_ROLE_ID: "Contributor" })).toThrow(
+      'ACS_SENDER_ROLE_ID "Contributor" is not a role definition ID',
+    );
   });
 
   it("keeps deployment names within Azure's rules", () => {
@@ -111,5 +125,85 @@ describe("findSystemTopic", () => {
     expect(hasSystemAssignedIdentity({ id: "t", identity: { type: "UserAssigned" } })).toBe(false);
     expect(hasSystemAssignedIdentity({ id: "t", identity: null })).toBe(false);
     expect(hasSystemAssignedIdentity({ id: "t" })).toBe(false);
+  });
+});
+
+describe("parseSenderRoleId", () => {
+  const guid = "09976791-48a7-449e-bb21-39d1a415f350";
+
+  it("takes a GUID or the role definition ID az prints, and leaves an empty value to the template's default", () => {
+    expect(parseSenderRoleId(` ${guid} `)).toBe(guid);
+    expect(parseSenderRoleId(`/subscriptions/sub-a/providers/Microsoft.Authorization/roleDefinitions/${guid}`)).toBe(
+      guid,
+    );
+    expect(parseSenderRoleId(`/providers/Microsoft.Authorization/roleDefinitions/${guid}`)).toBe(guid);
+    expect(parseSenderRoleId("")).toBe("");
+    expect(parseSenderRoleId(undefined)).toBe("");
+  });
+
+  it("refuses role names and malformed IDs", () => {
+    expect(() => parseSenderRoleId("Communication and Email Service Owner")).toThrow(/not a role definition ID/);
+    expect(() => parseSenderRoleId(`${guid}x`)).toThrow(/not a role definition ID/);
+  });
+});
+
+describe("findExistingSystemTopic", () => {
+  type Answer = Partial<AzResult>;
+  const TOPICS = JSON.stringify([{ id: TOPIC_ID, source: ACS_ID, identity: { type: "SystemAssigned" } }]);
+
+  /** A stand-in for the Azure CLI: answers by command (the words before the first option) and records the calls. */
+  function fakeAz(answers: Record<string, Answer>) {
+    const calls: string[] = [];
+    const run = (args: string[]): AzResult => {
+      const command = args
+        .slice(
+          0,
+          args.findIndex((arg) => arg.startsWith("--")),
+        )
+        .join(" ");
+      calls.push(command);
+      const answer = answers[command];
+      if (!answer) throw new Error(`unexpected az ${args.join(" ")}`);
+      return { status: 0, stdout: "", ...answer };
+    };
+    return { run, calls };
+  }
+
+  it("registers Microsoft.EventGrid before listing the topics when the subscription has not registered it", () => {
+    const az = fakeAz({
+      "provider show": { stdout: "NotRegistered\n" },
+      "provider register": {},
+      "eventgrid system-topic list": { stdout: TOPICS },
+    });
+    const warnings: string[] = [];
+    expect(findExistingSystemTopic(az.run, "sub-a", ACS_ID, (w) => warnings.push(w))?.id).toBe(TOPIC_ID);
+    expect(az.calls).toEqual(["provider show", "provider register", "eventgrid system-topic list"]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("lists at once when the provider is registered", () => {
+    const az = fakeAz({ "provider show": { stdout: "Registered\n" }, "eventgrid system-topic list": { stdout: "[]" } });
+    expect(findExistingSystemTopic(az.run, "sub-a", ACS_ID, () => {})).toBeUndefined();
+    expect(az.calls).toEqual(["provider show", "eventgrid system-topic list"]);
+  });
+
+  it("reads a failed list as no topic, with a warning naming EXISTING_SYSTEM_TOPIC_ID, instead of stopping", () => {
+    const az = fakeAz({
+      "provider show": { status: 1 },
+      "provider register": { status: 1 },
+      "eventgrid system-topic list": { status: 1 },
+    });
+    const warnings: string[] = [];
+    expect(findExistingSystemTopic(az.run, "sub-a", ACS_ID, (w) => warnings.push(w))).toBeUndefined();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("Could not register the Microsoft.EventGrid resource provider on subscription sub-a");
+    expect(warnings[1]).toContain("EXISTING_SYSTEM_TOPIC_ID");
+  });
+
+  it("reads unparsable list output as no topic too", () => {
+    const az = fakeAz({ "provider show": { stdout: "Registered" }, "eventgrid system-topic list": { stdout: "oops" } });
+    const warnings: string[] = [];
+    expect(findExistingSystemTopic(az.run, "sub-a", ACS_ID, (w) => warnings.push(w))).toBeUndefined();
+    expect(warnings).toHaveLength(1);
   });
 });

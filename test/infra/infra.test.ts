@@ -51,6 +51,7 @@ const MICROSOFT_ROLE_IDS: Record<string, string> = {
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
   eventGridDataSender: "d5a91429-5739-47e2-a06b-3470a27159e7",
+  communicationAndEmailServiceOwner: "09976791-48a7-449e-bb21-39d1a415f350",
 };
 
 /**
@@ -187,21 +188,27 @@ describe("role assignments", () => {
     expect(all).not.toContain("8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
   });
 
-  it("grant ACS access through a custom role with Read and Write only, assigned on the ACS resource", () => {
+  it("grant ACS access through the sender role parameter, Communication and Email Service Owner by default, on the ACS resource only", () => {
     const file = "infra/app/acsConnection.bicep";
-    const [role] = resourcesOfType(tree(file), "Microsoft.Authorization/roleDefinitions");
-    const permissions = propertyAt(role!.value, ["properties", "permissions"])!;
-    const actions = permissions.namedChildren.flatMap((permission) =>
-      (propertyAt(permission, ["actions"])?.namedChildren ?? []).map((action) => stringValue(action)),
-    );
-    expect(actions).toEqual([
-      "Microsoft.Communication/CommunicationServices/Read",
-      "Microsoft.Communication/CommunicationServices/Write",
-    ]);
-    expect(propertyAt(role!.value, ["properties", "permissions"])!.text).not.toMatch(/dataActions|\*/);
+    // No custom role: Microsoft documents none for sending Advanced Messages (see roles.bicep).
+    expect(resourcesOfType(tree(file), "Microsoft.Authorization/roleDefinitions")).toEqual([]);
     const [assignment] = resourcesOfType(tree(file), "Microsoft.Authorization/roleAssignments");
     const scope = propertyAt(assignment!.value, ["scope"])!.text;
     expect(resourceType(declarationOf(tree(file), scope)!)).toBe("Microsoft.Communication/communicationServices");
+    expect(propertyAt(assignment!.value, ["properties", "roleDefinitionId"])?.text).toBe(
+      "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRoleId)",
+    );
+    const parameter = declarationOf(tree(file), "senderRoleDefinitionId")!;
+    expect(parameter.kind).toBe("param");
+    expect(stringValue(parameter.value)).toBe("");
+    const senderRole = (senderRoleDefinitionId: string) =>
+      evaluateExpression(declarationOf(tree(file), "senderRoleId")!.value!, {
+        senderRoleDefinitionId,
+        "roleDefinitionIds.communicationAndEmailServiceOwner": roles.get("communicationAndEmailServiceOwner")!,
+      });
+    expect(senderRole("")).toBe(MICROSOFT_ROLE_IDS.communicationAndEmailServiceOwner);
+    const custom = "2f0e9c6a-1b3d-4e5f-8a7b-9c0d1e2f3a4b";
+    expect(senderRole(custom)).toBe(custom);
   });
 });
 
@@ -252,11 +259,23 @@ describe("storage, monitoring and the function app", () => {
     expect(propertyAt(site!.value, ["tags"])?.text).toContain("'azd-service-name': 'api'");
   });
 
+  it("turn basic publishing credentials off for FTP and SCM, each policy with the app's location", () => {
+    const api = tree("infra/app/api.bicep");
+    const policies = resourcesOfType(api, "basicPublishingCredentialsPolicies");
+    expect(policies.map((d) => stringValue(propertyAt(d.value, ["name"])))).toEqual(["ftp", "scm"]);
+    for (const policy of policies) {
+      expect(propertyAt(policy.value, ["location"])?.text, policy.name).toBe("location");
+      expect(propertyAt(policy.value, ["properties", "allow"])?.text, policy.name).toBe("false");
+    }
+  });
+
   it("tag everything with the azd environment", () => {
     expect(source("infra/main.bicep")).toContain("'azd-env-name': environmentName");
     const untagged = FILES.flatMap((file) =>
       declarations(tree(file))
         .filter((d) => d.kind === "resource" && !d.node.text.includes(" existing ="))
+        // Publishing credential policies are settings of the app, located only because the API needs it.
+        .filter((d) => resourceType(d) !== "basicPublishingCredentialsPolicies")
         .filter((d) => propertyAt(d.value, ["location"]) !== undefined && propertyAt(d.value, ["tags"]) === undefined)
         .map((d) => `${file}: ${d.name}`),
     );
@@ -521,6 +540,52 @@ describe("azd wiring", () => {
     expect(given.filter((name) => !connection.params.has(name))).toEqual([]);
     const required = [...connection.params].filter(([, p]) => !p.hasDefault).map(([name]) => name);
     expect(required.filter((name) => !given.includes(name))).toEqual([]);
+  });
+
+  it("documents az deployment sub create commands that pass every parameter main.bicep requires", () => {
+    const required = [...main.params].filter(([, p]) => !p.hasDefault).map(([name]) => name);
+    expect(required).toEqual(expect.arrayContaining(["environmentName", "location"]));
+    const commands = ["README.md", "infra/README.md"].flatMap((file) =>
+      [
+        ...read(file)
+          .replace(/\\\n\s*/g, " ")
+          .matchAll(/az deployment sub create[^`\n]*/g),
+      ]
+        .map((m) => ({ file, text: m[0] }))
+        // The commands themselves, not prose naming the command.
+        .filter(({ text }) => text.includes("-f infra/main.bicep")),
+    );
+    expect(commands.map((c) => c.file)).toEqual(expect.arrayContaining(["README.md", "infra/README.md"]));
+    for (const { file, text } of commands) {
+      const words = text.split(/\s+/);
+      expect(words, `${file}: ${text}`).toContain("-l");
+      const start = words.findIndex((word) => word === "-p" || word === "--parameters");
+      const given = words
+        .slice(start + 1)
+        .filter((word) => word.includes("="))
+        .map((word) => word.split("=")[0]);
+      expect(start, `${file}: ${text}`).toBeGreaterThan(0);
+      expect(
+        required.filter((name) => !given.includes(name)),
+        `${file}: ${text}`,
+      ).toEqual([]);
+      const choosesAcs =
+        given.includes("existingCommunicationServiceId") || text.includes("createCommunicationService=true");
+      expect(choosesAcs, `${file}: ${text} chooses an ACS resource`).toBe(true);
+    }
+  });
+
+  it("documents a teardown that removes role assignments before the role definition they use", () => {
+    const teardown = read("infra/README.md");
+    const assignment = teardown.indexOf("az role assignment delete");
+    const definition = teardown.indexOf("az role definition delete");
+    expect(assignment).toBeGreaterThan(0);
+    expect(definition).toBeGreaterThan(assignment);
+    const readme = read("README.md");
+    if (readme.includes("az role definition delete")) {
+      expect(readme.indexOf("az role assignment delete")).toBeGreaterThan(-1);
+      expect(readme.indexOf("az role definition delete")).toBeGreaterThan(readme.indexOf("az role assignment delete"));
+    }
   });
 
   it("deploys nothing into another resource group from main.bicep, so azd down deletes only the app's own", () => {
