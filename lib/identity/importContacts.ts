@@ -2,6 +2,7 @@ import { parse } from "csv-parse/sync";
 import type { CountryCode } from "libphonenumber-js";
 import { ConcurrencyError } from "../errors";
 import type { Logger } from "../logging/createLogger";
+import { maskIdentifier } from "../logging/mask";
 import { tryParsePhoneNumber, type PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
 import { followContact, resolveContact, type IdentityDeps } from "./resolveContact";
@@ -33,6 +34,33 @@ const ID_COLUMNS = ["externalid", "external_id", "id", "crm_id", "customer_id"];
 const NAME_COLUMNS = ["name", "full_name", "fullname", "display_name"];
 const MAX_FIELD = 256;
 
+/** Field separators CRM exports use: `,`, and `;` where the decimal separator is a comma (Excel in many locales). */
+const DELIMITERS = [",", ";", "\t"] as const;
+
+/**
+ * The delimiter of a CSV file, from its header row: the candidate that occurs most often outside quotes (`,` when
+ * none does, e.g. a one-column file). Only the header is read, so a comma inside an unquoted value of a
+ * semicolon-separated file (`Lovelace, Ada`) stays part of the value, which a list of delimiters would split on.
+ */
+export function detectDelimiter(text: string): string {
+  const header = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
+  const unquoted = header.replace(/"[^"]*"/g, "");
+  let best: string = DELIMITERS[0];
+  let bestCount = 0;
+  for (const delimiter of DELIMITERS) {
+    const count = unquoted.split(delimiter).length - 1;
+    if (count > bestCount) [best, bestCount] = [delimiter, count];
+  }
+  return best;
+}
+
+/** A rejected value as a report may show it: masked like a phone number in the logs, and bounded. */
+function shown(value: string): string {
+  return value.length > 40
+    ? `${maskIdentifier(value.slice(0, 40))}… (${value.length} characters)`
+    : maskIdentifier(value);
+}
+
 function pick(record: Record<string, string>, names: string[]): string | undefined {
   for (const name of names) {
     const value = record[name];
@@ -42,8 +70,10 @@ function pick(record: Record<string, string>, names: string[]): string | undefin
 }
 
 /**
- * Parses a CRM export (CSV with a header row: a phone column, optional external ID and name). Bad rows are reported
- * with their line numbers and skipped; good rows are returned. National numbers need `defaultCountry`.
+ * Parses a CRM export (CSV with a header row: a phone column, optional external ID and name; comma, semicolon or tab
+ * separated). Bad rows are reported with their line numbers and the offending value masked, and skipped; so is a
+ * second row with the phone or the external ID of an earlier one (one contact per phone and per CRM record). Good rows
+ * are returned. National numbers need `defaultCountry`.
  */
 export function parseContactsCsv(
   text: string,
@@ -51,11 +81,13 @@ export function parseContactsCsv(
 ): { rows: ImportRow[]; problems: ImportProblem[] } {
   const rows: ImportRow[] = [];
   const problems: ImportProblem[] = [];
+  const delimiter = detectDelimiter(text);
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parse(text, {
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/\s+/g, "_")),
       skip_empty_lines: true,
+      delimiter,
       relax_column_count: true,
       bom: true,
       info: true,
@@ -66,29 +98,45 @@ export function parseContactsCsv(
   }
   const header = records[0] ? Object.keys(records[0].record) : [];
   if (records.length > 0 && !PHONE_COLUMNS.some((c) => header.includes(c))) {
-    return { rows, problems: [{ line: 1, reason: `No phone column; expected one of: ${PHONE_COLUMNS.join(", ")}` }] };
+    // The header's own cells are not shown: in a file without a header row they are a contact's data.
+    const reason =
+      `No phone column; expected one of: ${PHONE_COLUMNS.join(", ")} in the first row ` +
+      `(read as ${header.length} column(s) separated by ${JSON.stringify(delimiter)})`;
+    return { rows, problems: [{ line: 1, reason }] };
   }
   const seen = new Map<string, number>();
+  const seenExternalIds = new Map<string, number>();
   for (const { record, info } of records) {
     const line = info.lines;
     const rawPhone = pick(record, PHONE_COLUMNS) ?? "";
     const phone = tryParsePhoneNumber(rawPhone, defaultCountry);
     const externalId = pick(record, ID_COLUMNS) || null;
     const name = pick(record, NAME_COLUMNS) || null;
+    const externalIdLine = externalId === null ? undefined : seenExternalIds.get(externalId);
     if (!rawPhone) problems.push({ line, reason: "phone is empty" });
     else if (!phone) {
       problems.push({
         line,
         reason: defaultCountry
-          ? "phone is not a valid number"
-          : "phone is not a valid international number (use +CC… or pass --country for national numbers)",
+          ? `phone is not a valid number (got ${shown(rawPhone)})`
+          : `phone is not a valid international number (got ${shown(rawPhone)}; use +CC… or pass --country for ` +
+            "national numbers)",
       });
     } else if ((externalId?.length ?? 0) > MAX_FIELD || (name?.length ?? 0) > MAX_FIELD) {
       problems.push({ line, reason: `external ID and name must be at most ${MAX_FIELD} characters` });
     } else if (seen.has(phone)) {
-      problems.push({ line, reason: `same phone as line ${seen.get(phone)}; the first one was kept` });
+      problems.push({
+        line,
+        reason: `same phone as line ${seen.get(phone)} (${maskIdentifier(phone)}); the first one was kept`,
+      });
+    } else if (externalIdLine !== undefined) {
+      problems.push({
+        line,
+        reason: `same external ID ${JSON.stringify(externalId)} as line ${externalIdLine}; the first one was kept`,
+      });
     } else {
       seen.set(phone, line);
+      if (externalId !== null) seenExternalIds.set(externalId, line);
       rows.push({ line, phone, externalId, name });
     }
   }
