@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { silentLocalLogger, type LocalLogger } from "../host/localLogger";
 import { freePort, isPortFree } from "./ports";
 
@@ -24,10 +24,19 @@ export interface LocalAzuriteOptions {
   /** Ports; Azurite's defaults when omitted (a busy one is replaced by a free one), `0` for a free one. */
   ports?: { blob?: number; queue?: number; table?: number };
   /**
-   * When the table port is taken by an Azurite already running (e.g. `npm run azurite`), use it instead of starting a
-   * second one on the same data folder. Not done in memory mode. Default true.
+   * Which Azurite already running is used instead of starting one:
+   * - `"project"` (default): the one serving this data folder, as recorded in it by whoever started it through the
+   *   project (`npm run azurite`, another `npm start`); two Azurites must never share a data folder. Any other Azurite
+   *   on the wanted ports (another project's, one in memory) is not used: its data is not this project's. Not in
+   *   memory mode.
+   * - `true`: also any Azurite answering on the wanted table port (a caller that started it itself).
+   * - `false`: none.
    */
-  reuseRunning?: boolean;
+  reuseRunning?: boolean | "project";
+  /** Fail when a wanted port is busy instead of picking a free one (`npm run azurite`: Core Tools needs the defaults). */
+  exactPorts?: boolean;
+  /** Who starts it, recorded in the data folder for the next command (e.g. "npm start"). */
+  startedBy?: string;
   logger?: LocalLogger;
   /** How long to wait for Azurite to answer. */
   startTimeoutMs?: number;
@@ -89,31 +98,42 @@ export async function startLocalAzurite(options: LocalAzuriteOptions): Promise<L
     queue: options.ports?.queue ?? AZURITE_DEFAULT_PORTS.queue,
     table: options.ports?.table ?? AZURITE_DEFAULT_PORTS.table,
   };
+  const reuse = options.reuseRunning ?? "project";
+  const location = options.inMemory ? undefined : (options.location ?? join(options.appRoot, ".azurite"));
+  const folder = location ? relative(process.cwd(), location) || "." : undefined;
 
-  if (wanted.table !== 0 && !(await isPortFree(wanted.table))) {
-    if (!options.inMemory && (options.reuseRunning ?? true) && (await isAzuriteTable(wanted.table))) {
-      const tableEndpoint = `http://127.0.0.1:${wanted.table}/${AZURITE_ACCOUNT}`;
-      notices.push(`Azurite is already running on port ${wanted.table}; using it (it is not stopped on exit)`);
-      return {
-        started: false,
-        tableEndpoint,
-        blobEndpoint: undefined,
-        queueEndpoint: undefined,
-        connectionString: connectionString({ table: tableEndpoint }),
-        notices,
-        stop: async () => undefined,
-      };
+  if (location && reuse !== false) {
+    const running = await findProjectAzurite(location);
+    if (running) {
+      notices.push(
+        `using this project's Azurite, already running (started by ${running.startedBy}, pid ${running.pid}, ` +
+          `table port ${running.ports.table}, data in ${folder}); it is not stopped on exit`,
+      );
+      return reused(running.ports, notices);
     }
   }
 
   const ports = { blob: 0, queue: 0, table: 0 };
   for (const service of ["blob", "queue", "table"] as const) {
     const port = wanted[service];
-    if (port !== 0 && (await isPortFree(port))) ports[service] = port;
-    else {
-      ports[service] = await freePort();
-      if (port !== 0) notices.push(`port ${port} is busy; Azurite's ${service} service uses port ${ports[service]}`);
+    if (port === 0 || (await isPortFree(port))) {
+      ports[service] = port === 0 ? await freePort() : port;
+      continue;
     }
+    const azurite = await isAzurite(port);
+    if (azurite && service === "table" && reuse === true) {
+      notices.push(`Azurite is already running on port ${port}; using it as asked (it is not stopped on exit)`);
+      return reused({ table: port }, notices);
+    }
+    const holder = !azurite
+      ? "another program"
+      : folder
+        ? "an Azurite that is not this project's (another project's, or one in memory: what it stores is not in " +
+          `${folder}; if it is this project's, started without npm run azurite, stop it)`
+        : "an Azurite that is not this stack's (another project's or another stack's)";
+    if (options.exactPorts) throw new Error(`port ${port} (Azurite's ${service} service) is taken by ${holder}`);
+    ports[service] = await freePort();
+    notices.push(`port ${port} is taken by ${holder}; this stack's own Azurite serves ${service} on ${ports[service]}`);
   }
 
   const load = createRequire(join(options.appRoot, "package.json"));
@@ -123,11 +143,7 @@ export async function startLocalAzurite(options: LocalAzuriteOptions): Promise<L
   } catch {
     throw new Error("Azurite is not installed: run npm install (it is a devDependency of this project)");
   }
-  let location: string | undefined;
-  if (!options.inMemory) {
-    location = options.location ?? join(options.appRoot, ".azurite");
-    mkdirSync(location, { recursive: true });
-  }
+  if (location) mkdirSync(location, { recursive: true });
   const args = [script, ...azuriteArguments(ports, location ? { location } : { inMemory: true })];
 
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -145,6 +161,14 @@ export async function startLocalAzurite(options: LocalAzuriteOptions): Promise<L
     throw new Error(`Azurite did not start: ${(error as Error).message}${stderr ? `\n${stderr.trim()}` : ""}`);
   }
   logger.log("debug", "Azurite started", { ...ports, inMemory: options.inMemory === true, pid: child.pid });
+  const forget = location
+    ? recordProjectAzurite(location, {
+        pid: child.pid!,
+        ports,
+        startedBy: options.startedBy ?? "npm start",
+        startedAt: new Date().toISOString(),
+      })
+    : () => undefined;
 
   const blobEndpoint = `http://127.0.0.1:${ports.blob}/${AZURITE_ACCOUNT}`;
   const queueEndpoint = `http://127.0.0.1:${ports.queue}/${AZURITE_ACCOUNT}`;
@@ -155,8 +179,67 @@ export async function startLocalAzurite(options: LocalAzuriteOptions): Promise<L
     queueEndpoint,
     connectionString: connectionString({ blob: blobEndpoint, queue: queueEndpoint, table: tableEndpoint }),
     notices,
-    stop: () => stopChild(child),
+    stop: async () => {
+      forget();
+      await stopChild(child);
+    },
   };
+}
+
+/** An Azurite this call did not start: endpoints for the ports known, nothing to stop. */
+function reused(ports: { blob?: number; queue?: number; table: number }, notices: string[]): LocalAzurite {
+  const endpoint = (port: number | undefined) =>
+    port === undefined ? undefined : `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const endpoints = { blob: endpoint(ports.blob), queue: endpoint(ports.queue), table: endpoint(ports.table)! };
+  return {
+    started: false,
+    tableEndpoint: endpoints.table,
+    blobEndpoint: endpoints.blob,
+    queueEndpoint: endpoints.queue,
+    connectionString: connectionString(endpoints),
+    notices,
+    stop: async () => undefined,
+  };
+}
+
+/** What the data folder records about the Azurite serving it (`npm run azurite`, `npm start`). */
+interface ProjectAzurite {
+  /** Azurite's own process, so a record outliving the command that started it still tells the truth. */
+  pid: number;
+  ports: { blob: number; queue: number; table: number };
+  startedBy: string;
+  startedAt: string;
+}
+
+const RECORD_FILE = "running-azurite.json";
+
+/**
+ * Records in `location` that the Azurite `record.pid` serves it; returns the function that removes the record (only
+ * while it is still this one's).
+ */
+function recordProjectAzurite(location: string, record: ProjectAzurite): () => void {
+  const file = join(location, RECORD_FILE);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+  return () => {
+    try {
+      if ((JSON.parse(readFileSync(file, "utf8")) as ProjectAzurite).pid === record.pid) rmSync(file, { force: true });
+    } catch {
+      // Already gone.
+    }
+  };
+}
+
+/** The Azurite recorded in `location`, if its process still runs and its table service answers. */
+async function findProjectAzurite(location: string): Promise<ProjectAzurite | undefined> {
+  let record: ProjectAzurite;
+  try {
+    record = JSON.parse(readFileSync(join(location, RECORD_FILE), "utf8")) as ProjectAzurite;
+    process.kill(record.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return (await isAzurite(record.ports.table, "table")) ? record : undefined;
 }
 
 function connectionString(endpoints: { blob?: string; queue?: string; table: string }): string {
@@ -168,14 +251,14 @@ function connectionString(endpoints: { blob?: string; queue?: string; table: str
   );
 }
 
-/** True when the process on `port` answers like Azurite's table service. */
-async function isAzuriteTable(port: number): Promise<boolean> {
+/** True when the process on `port` answers like one of Azurite's services (`service`, or any when omitted). */
+async function isAzurite(port: number, service = ""): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}/Tables`, {
       signal: AbortSignal.timeout(2_000),
     });
     await response.body?.cancel();
-    return (response.headers.get("server") ?? "").toLowerCase().startsWith("azurite-table");
+    return (response.headers.get("server") ?? "").toLowerCase().startsWith(`azurite-${service}`);
   } catch {
     return false;
   }

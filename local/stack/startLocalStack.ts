@@ -62,7 +62,11 @@ export interface LocalStackOptions {
   /** Azurite keeps data in memory instead of `.azurite/`. */
   inMemory?: boolean;
   /** Azurite ports (`0` = free; defaults 10000/10001/10002) and whether to reuse one already running. */
-  azurite?: { ports?: { blob?: number; queue?: number; table?: number }; reuseRunning?: boolean; location?: string };
+  azurite?: {
+    ports?: { blob?: number; queue?: number; table?: number };
+    reuseRunning?: boolean | "project";
+    location?: string;
+  };
   /** Where `PORT`, `LOCAL_*` and app settings are read from; `process.env` when omitted. */
   env?: Record<string, string | undefined>;
   /** Read only `local.settings.sample.json`, ignoring a developer's `local.settings.json` (tests). */
@@ -188,7 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // `UseDevelopmentStorage=true` means "the local emulator": point every such setting (AzureWebJobsStorage, queue
     // connections, ...) at the Azurite actually running, which may not be on the default ports.
-    if (azurite.started) {
+    if (azurite.blobEndpoint && azurite.queueEndpoint) {
       for (const [name, value] of Object.entries(values)) {
         if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) values[name] = azurite.connectionString;
       }
