@@ -2,15 +2,19 @@
  * An Event Grid subscription filter evaluated locally, so that a subscription's filter can be checked against sample
  * events (phone senders, BSUID senders) before it is deployed.
  *
- * Sources: Microsoft Learn "Understand event filtering for Event Grid subscriptions" (operator pseudo code, missing-key
- * note, limits), "Advanced filtering" for Event Grid on IoT Edge (arrays without array filtering, decimal numbers,
- * case-insensitive strings) and the ARM `EventSubscriptionFilter` schema. Where the docs are silent the behaviour is a
- * judgement call; each one is written down on {@link evaluateEventGridFilter}.
+ * Sources: Microsoft Learn "Understand event filtering for Event Grid subscriptions" (operator pseudo code, the rule
+ * that key values of another type than the filter's are ignored, missing-key note, limits), "Advanced filtering" for
+ * Event Grid on IoT Edge (arrays without array filtering, decimal numbers, case-insensitive strings) and the ARM
+ * `EventSubscriptionFilter` schema. Where the docs are silent the behaviour is a judgement call; each one is written
+ * down on {@link evaluateEventGridFilter}. Numbers compare as .NET decimals ({@link compareEventGridNumbers}); their
+ * digits beyond a double's survive only when the JSON was read with `parseJsonKeepingNumberText`.
  *
  * @packageDocumentation
  */
 
 import { ValidationError } from "../errors";
+import { compareEventGridNumbers, fitsEventGridDecimal } from "./compareEventGridNumbers";
+import { numberTextAt } from "./parseJsonKeepingNumberText";
 
 /** All 19 advanced filter operators, spelled as ARM and the az CLI spell them. */
 export const ADVANCED_FILTER_OPERATOR_TYPES = [
@@ -58,7 +62,10 @@ export type StringOperatorType =
 /** Operators that take no value. */
 export type NullCheckOperatorType = "IsNullOrUndefined" | "IsNotNull";
 
-/** `NumberIn` / `NumberNotIn`: `values` is a list of numbers. */
+/**
+ * `NumberIn` / `NumberNotIn`: `values` is a list of numbers. Number values are JavaScript numbers; when the filter was
+ * read with `parseJsonKeepingNumberText`, the engine compares each value's full JSON text as a .NET decimal.
+ */
 export interface NumberSetAdvancedFilter {
   operatorType: NumberSetOperatorType;
   key: string;
@@ -132,7 +139,8 @@ export const EVENT_GRID_FILTER_LIMITS = {
 } as const;
 
 type Scalar = string | number | boolean;
-type Lookup = { found: false } | { found: true; value: unknown };
+/** A key's value and where it was found (`holder[name]`), which is where a number's JSON text is kept. */
+type Lookup = { found: false } | { found: true; value: unknown; holder: object; name: string };
 
 const NOT_FOUND: Lookup = { found: false };
 const OPERATOR_NAMES: ReadonlySet<string> = new Set(ADVANCED_FILTER_OPERATOR_TYPES);
@@ -176,18 +184,31 @@ const ADVANCED_FILTER_PROPERTIES: ReadonlySet<string> = new Set(["operatorType",
  *   named nowhere and is taken to fail like the other negated operators introduced with it (a judgement call).
  * - With `enableAdvancedFilteringOnArrays`, an array of scalars is checked element by element: a positive operator
  *   matches when any element matches; a negated operator matches only when no element hits any value (the docs'
- *   pseudo code: any hit is `FAIL_MATCH`). Elements of another type than the operator's are ignored.
+ *   pseudo code: any hit is `FAIL_MATCH`). Elements of another type than the operator's are ignored, as the docs say
+ *   for every operator ("Any key values with data types that don't match the filter's data type are ignored"): a
+ *   String operator skips numbers and booleans (`StringIn ["7"]` does not match `[7]`, `StringNotIn ["7"]` does), a
+ *   Number operator skips strings and booleans, `BoolEquals` skips strings and numbers (`"true"` is not true).
+ * - Numbers compare as .NET decimals, as Event Grid compares them ("Event Grid uses the decimal .NET type to handle all
+ *   numeric values"): `0.10000000000000001 > 0.1`, and 9007199254740993 is not 9007199254740992. Event and filter
+ *   numbers keep every digit of their JSON text when it was read with `parseJsonKeepingNumberText` (the local
+ *   topic and the routes and subscriptions loaders do); numbers built in code, or parsed by plain `JSON.parse`, are read
+ *   from their shortest round-trip text (`String(value)`), exact up to 15 significant digits. A decimal keeps 28-29
+ *   significant digits and at most 28 decimal places, so longer numbers round to the nearest (`1e-30` reads as 0).
  *
  * Judgement calls (the docs are silent or loose on these):
  * - A key present with the value `null` behaves like a missing key for every operator (the docs treat the two alike
  *   for `IsNullOrUndefined` / `IsNotNull`).
- * - String operators also accept numbers and booleans, compared as their JSON text (`5`, `true`): the docs' CloudEvents
- *   example filters a numeric extension attribute with `StringBeginsWith ["5", "1"]`. Numbers are written the
+ * - A single number or boolean (not in an array) under a String operator is compared as its JSON text (`5`, `true`):
+ *   the docs' CloudEvents example filters a numeric extension attribute with `StringBeginsWith ["5", "1"]`, the only
+ *   published example of a key whose type differs from the filter's outside an array. Numbers are written the
  *   JavaScript way (`1.50` in the wire JSON reads as `1.5`), which may differ from Event Grid for such literals.
- * - Number operators only accept JSON numbers (`"5"` is not 5) and `BoolEquals` only JSON booleans (`"true"` is not
- *   true): a value of another type is ignored, so a positive operator does not match it, while a negated operator,
- *   having no hit, does match it (`NumberNotIn [5]` matches `"abc"`), as the docs' pseudo code does for array elements.
- * - Numbers compare as IEEE doubles; Event Grid uses .NET `decimal`, so integers beyond 2^53 may compare differently.
+ * - A single value of another type under a Number operator (`"5"` is not 5) or `BoolEquals` (`"true"` is not true) is
+ *   ignored as the docs say for array elements: a positive operator does not match it, while a negated operator,
+ *   having no hit, does match it (`NumberNotIn [5]` matches `"abc"`), as the docs' pseudo code does for arrays.
+ * - A number beyond the decimal's range (magnitude above 79228162514264337593543950335, e.g. `1e30`) cannot be read as
+ *   a .NET decimal (`Decimal.Parse` throws `OverflowException`); what Event Grid then does is not published. It is
+ *   taken to be ignored like a value of another type. A filter value beyond that range is reported by
+ *   {@link validateEventGridFilter} (the filter could not be held as Event Grid holds it).
  * - An array without `enableAdvancedFilteringOnArrays` makes every value operator fail, negated ones included (the
  *   IoT Edge docs: "the matching operation fails"); an array that holds objects or arrays is never filterable ("Event
  *   Grid doesn't support filtering on an array of objects"). `IsNotNull` is true for both, `IsNullOrUndefined` false.
@@ -234,9 +255,11 @@ export function evaluateEventGridFilter(filter: EventGridFilter, event: unknown)
  * characters; a value shape that does not fit the operator; an unknown operator; invalid keys (empty, empty segments
  * such as `data..a`, or surrounding whitespace); wrongly typed top-level properties.
  *
- * Judgement calls beyond the documented limits: empty `values` lists, ranges whose low end exceeds the high end and
- * properties that are not part of the filter schema (likely typos, e.g. `advancedFilter`) are reported too, because
- * such a filter can never do what its author meant. A property set to `null` counts as absent, as ARM returns it.
+ * Judgement calls beyond the documented limits: empty `values` lists, ranges whose low end exceeds the high end (as
+ * decimals), numbers beyond the range of .NET `decimal` (magnitude above 79228162514264337593543950335, which Event Grid
+ * cannot hold as it holds numbers) and properties that are not part of the filter schema (likely typos, e.g.
+ * `advancedFilter`) are reported too, because such a filter can never do what its author meant. A property set to
+ * `null` counts as absent, as ARM returns it.
  */
 export function validateEventGridFilter(filter: unknown): FilterValidationIssue[] {
   const issues: FilterValidationIssue[] = [];
@@ -330,8 +353,14 @@ function validateAdvancedFilter(entry: unknown, path: string, issues: FilterVali
   if (shape === "number" || shape === "boolean") {
     if (isSet(values)) issues.push({ path: `${path}.values`, message: `${operator} takes a single value, not values` });
     const fits = shape === "number" ? isFiniteNumber(value) : typeof value === "boolean";
-    if (!fits)
+    if (!fits) {
       issues.push({ path: `${path}.value`, message: `${operator} needs a ${shape} value; got ${describe(value)}` });
+    } else if (
+      shape === "number" &&
+      !fitsEventGridDecimal(value as number, numberTextAt(entry, "value", value as number))
+    ) {
+      issues.push({ path: `${path}.value`, message: BEYOND_DECIMAL });
+    }
     return 1;
   }
 
@@ -345,8 +374,12 @@ function validateAdvancedFilter(entry: unknown, path: string, issues: FilterVali
   }
   values.forEach((item: unknown, index) => {
     const itemPath = `${path}.values[${index}]`;
-    if (shape === "numbers" && !isFiniteNumber(item)) {
-      issues.push({ path: itemPath, message: `must be a number; got ${describe(item)}` });
+    if (shape === "numbers") {
+      if (!isFiniteNumber(item)) {
+        issues.push({ path: itemPath, message: `must be a number; got ${describe(item)}` });
+      } else if (!fitsEventGridDecimal(item, numberTextAt(values, index, item))) {
+        issues.push({ path: itemPath, message: BEYOND_DECIMAL });
+      }
     } else if (shape === "strings") {
       if (typeof item !== "string") {
         issues.push({ path: itemPath, message: `must be a string; got ${describe(item)}` });
@@ -359,13 +392,27 @@ function validateAdvancedFilter(entry: unknown, path: string, issues: FilterVali
     } else if (shape === "ranges") {
       if (!Array.isArray(item) || item.length !== 2 || !isFiniteNumber(item[0]) || !isFiniteNumber(item[1])) {
         issues.push({ path: itemPath, message: `must be a [low, high] pair of numbers; got ${describe(item)}` });
-      } else if (item[0] > item[1]) {
-        issues.push({ path: itemPath, message: `has its low end ${item[0]} above its high end ${item[1]}` });
+        return;
+      }
+      const low = item[0] as number;
+      const high = item[1] as number;
+      const lowText = numberTextAt(item, 0, low);
+      const highText = numberTextAt(item, 1, high);
+      if (!fitsEventGridDecimal(low, lowText) || !fitsEventGridDecimal(high, highText)) {
+        issues.push({ path: itemPath, message: BEYOND_DECIMAL });
+      } else if (compareEventGridNumbers(low, lowText, high, highText) === 1) {
+        issues.push({
+          path: itemPath,
+          message: `has its low end ${lowText ?? low} above its high end ${highText ?? high}`,
+        });
       }
     }
   });
   return values.length;
 }
+
+const BEYOND_DECIMAL =
+  "is beyond the range of .NET decimal (magnitude at most 79228162514264337593543950335), in which Event Grid compares numbers";
 
 type ValueShape = "numbers" | "number" | "ranges" | "boolean" | "strings" | "none";
 
@@ -430,80 +477,148 @@ function matchesAdvancedFilter(
   const absent = !lookup.found || lookup.value === null;
   if (filter.operatorType === "IsNullOrUndefined") return absent;
   if (filter.operatorType === "IsNotNull") return !absent;
-  if (absent) return MATCH_WHEN_MISSING.has(filter.operatorType);
+  if (!lookup.found || lookup.value === null) return MATCH_WHEN_MISSING.has(filter.operatorType);
 
-  const candidates = filterableScalars(lookup.value, arraysEnabled);
-  if (candidates === undefined) return false;
-  const hit = candidates.some((candidate) => hits(filter, candidate));
+  const { value } = lookup;
+  let hit = false;
+  if (isScalar(value)) {
+    hit = hits(filter, value, lookup.holder, lookup.name, false);
+  } else if (isFilterableArray(value, arraysEnabled)) {
+    for (let index = 0; index < value.length && !hit; index++) {
+      const element: unknown = value[index];
+      hit = isScalar(element) && hits(filter, element, value, index, true);
+    }
+  } else {
+    return false;
+  }
   return NEGATED_OPERATORS.has(filter.operatorType) ? !hit : hit;
 }
 
-/** The scalars an operator looks at, or `undefined` when the value cannot be filtered at all. */
-function filterableScalars(value: unknown, arraysEnabled: boolean): Scalar[] | undefined {
-  if (isScalar(value)) return [value];
-  if (!Array.isArray(value) || !arraysEnabled) return undefined;
-  if (value.some((element) => typeof element === "object" && element !== null)) return undefined;
-  return value.filter(isScalar);
+/** An array Event Grid filters element by element: array filtering is on and no element is an object or array. */
+function isFilterableArray(value: unknown, arraysEnabled: boolean): value is unknown[] {
+  return (
+    arraysEnabled && Array.isArray(value) && !value.some((element) => typeof element === "object" && element !== null)
+  );
 }
 
-/** Whether `candidate` hits one of the filter's values, in the operator's positive sense (StringNotIn as StringIn). */
-function hits(filter: AdvancedFilter, candidate: Scalar): boolean {
+/**
+ * Whether `candidate`, found at `holder[key]`, hits one of the filter's values, in the operator's positive sense
+ * (StringNotIn as StringIn). A candidate of another type than the operator's is no hit, except that a single number or
+ * boolean outside an array is read as its text by the String operators (see {@link evaluateEventGridFilter}).
+ */
+function hits(
+  filter: AdvancedFilter,
+  candidate: Scalar,
+  holder: object,
+  key: string | number,
+  inArray: boolean,
+): boolean {
   switch (filter.operatorType) {
     case "NumberIn":
     case "NumberNotIn":
-      return typeof candidate === "number" && filter.values.some((value) => value === candidate);
     case "NumberLessThan":
-      return typeof candidate === "number" && candidate < filter.value;
     case "NumberGreaterThan":
-      return typeof candidate === "number" && candidate > filter.value;
     case "NumberLessThanOrEquals":
-      return typeof candidate === "number" && candidate <= filter.value;
     case "NumberGreaterThanOrEquals":
-      return typeof candidate === "number" && candidate >= filter.value;
     case "NumberInRange":
     case "NumberNotInRange":
-      return (
-        typeof candidate === "number" && filter.values.some(([low, high]) => candidate >= low && candidate <= high)
-      );
+      return typeof candidate === "number" && numberHits(filter, candidate, numberTextAt(holder, key, candidate));
     case "BoolEquals":
       return typeof candidate === "boolean" && candidate === filter.value;
     case "StringIn":
     case "StringNotIn":
-      return stringHits(filter.values, candidate, (text, value) => text === value);
+      return stringHits(filter.values, candidate, inArray, (text, value) => text === value);
     case "StringBeginsWith":
     case "StringNotBeginsWith":
-      return stringHits(filter.values, candidate, (text, value) => text.startsWith(value));
+      return stringHits(filter.values, candidate, inArray, (text, value) => text.startsWith(value));
     case "StringEndsWith":
     case "StringNotEndsWith":
-      return stringHits(filter.values, candidate, (text, value) => text.endsWith(value));
+      return stringHits(filter.values, candidate, inArray, (text, value) => text.endsWith(value));
     case "StringContains":
     case "StringNotContains":
-      return stringHits(filter.values, candidate, (text, value) => text.includes(value));
+      return stringHits(filter.values, candidate, inArray, (text, value) => text.includes(value));
     case "IsNullOrUndefined":
     case "IsNotNull":
       return false;
   }
 }
 
-function stringHits(values: string[], candidate: Scalar, test: (text: string, value: string) => boolean): boolean {
+/**
+ * Whether the number `candidate` (with its JSON text when known) hits a value of a Number operator, compared as .NET
+ * decimals. A candidate beyond the decimal's range compares as nothing, so it hits no value.
+ */
+function numberHits(
+  filter: NumberSetAdvancedFilter | NumberComparisonAdvancedFilter | NumberRangeAdvancedFilter,
+  candidate: number,
+  text: string | undefined,
+): boolean {
+  switch (filter.operatorType) {
+    case "NumberIn":
+    case "NumberNotIn": {
+      const { values } = filter;
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index]!;
+        if (compareEventGridNumbers(candidate, text, value, numberTextAt(values, index, value)) === 0) return true;
+      }
+      return false;
+    }
+    case "NumberInRange":
+    case "NumberNotInRange":
+      for (const range of filter.values) {
+        const low = range[0];
+        const high = range[1];
+        const fromLow = compareEventGridNumbers(candidate, text, low, numberTextAt(range, 0, low));
+        if (fromLow === undefined || fromLow < 0) continue;
+        const toHigh = compareEventGridNumbers(candidate, text, high, numberTextAt(range, 1, high));
+        if (toHigh !== undefined && toHigh <= 0) return true;
+      }
+      return false;
+    default: {
+      const order = compareEventGridNumbers(candidate, text, filter.value, numberTextAt(filter, "value", filter.value));
+      if (order === undefined) return false;
+      switch (filter.operatorType) {
+        case "NumberLessThan":
+          return order < 0;
+        case "NumberGreaterThan":
+          return order > 0;
+        case "NumberLessThanOrEquals":
+          return order <= 0;
+        case "NumberGreaterThanOrEquals":
+          return order >= 0;
+      }
+    }
+  }
+}
+
+function stringHits(
+  values: string[],
+  candidate: Scalar,
+  inArray: boolean,
+  test: (text: string, value: string) => boolean,
+): boolean {
+  if (inArray && typeof candidate !== "string") return false;
   const text = foldCase(String(candidate));
   return values.some((value) => test(text, foldCase(value)));
 }
 
 function lookUp(event: Record<string, unknown>, key: string): Lookup {
+  let holder: Record<string, unknown> = event;
+  let name = "";
   let current: unknown = event;
   for (const segment of key.split(".")) {
     if (!isObject(current)) return NOT_FOUND;
+    holder = current;
     if (Object.hasOwn(current, segment)) {
-      current = current[segment];
-      continue;
+      name = segment;
+    } else {
+      const folded = foldCase(segment);
+      const match = Object.keys(current).find((candidate) => foldCase(candidate) === folded);
+      if (match === undefined) return NOT_FOUND;
+      name = match;
     }
-    const folded = foldCase(segment);
-    const match = Object.keys(current).find((name) => foldCase(name) === folded);
-    if (match === undefined) return NOT_FOUND;
-    current = current[match];
+    current = current[name];
   }
-  return { found: true, value: current };
+  return { found: true, value: current, holder, name };
 }
 
 /** Upper-cases character by character so lengths never change (`ß` stays `ß`), like .NET's OrdinalIgnoreCase. */

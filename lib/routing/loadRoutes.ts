@@ -13,6 +13,7 @@ import { AppError, ValidationError } from "../errors";
 import { ADVANCED_MESSAGE_RECEIVED } from "../events/wireTypes";
 import { parseOutboundMessage, type TemplateMessage, type TextMessage } from "../sending/outboundMessage";
 import { validateEventGridFilter, type EventGridFilter } from "./evaluateEventGridFilter";
+import { parseJsonKeepingNumberText } from "./parseJsonKeepingNumberText";
 import { senderCountriesAdvancedFilter } from "./senderCountryFilter";
 
 /** The action types a route can take, in the order the docs present them. */
@@ -290,7 +291,7 @@ export function loadRoutesFile(path: string): LoadedRoutes {
   let json: unknown;
   try {
     // A UTF-8 byte order mark, as some editors save one, is not part of the JSON.
-    json = JSON.parse(text.replace(/^\uFEFF/, ""));
+    json = parseJsonKeepingNumberText(text.replace(/^\uFEFF/, ""));
   } catch (error) {
     return { routes: [], problems: [`routes file ${path}: is not valid JSON (${(error as Error).message})`] };
   }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { evaluateEventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
+import { parseJsonKeepingNumberText, shareNumberText } from "../../lib/routing/parseJsonKeepingNumberText";
 import { readBody } from "../host/createLocalHost";
 import { silentLocalLogger, type LocalLogger } from "../host/localLogger";
 import { authenticatePublisher } from "./authenticatePublisher";
@@ -391,7 +392,8 @@ export function createLocalEventGridTopic(options: LocalEventGridTopicOptions): 
       const contentType = (req.headers["content-type"] ?? "").toLowerCase();
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body.toString("utf8"));
+        // Keeps digits a double drops, so Number filters compare them as Event Grid does (.NET decimal).
+        parsed = parseJsonKeepingNumberText(body.toString("utf8"));
       } catch (error) {
         return writeError(res, 400, "BadRequest", `The request body is not JSON: ${(error as Error).message}`);
       }
@@ -402,6 +404,9 @@ export function createLocalEventGridTopic(options: LocalEventGridTopicOptions): 
           singleCloudEvent: contentType.startsWith("application/cloudevents+json"),
           topic: topicResourceId,
         });
+        // Accepted events are shallow copies of the published items, in order; their top-level numbers keep their text.
+        const items: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+        published.forEach((p, index) => shareNumberText(items[index] as object, p.event));
         const receipt = publishAccepted(published, undefined);
         logger.log("info", "events published to the local topic", {
           events: receipt.eventIds.length,

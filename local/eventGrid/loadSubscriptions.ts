@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { validateEventGridFilter, type EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
+import { parseJsonKeepingNumberText } from "../../lib/routing/parseJsonKeepingNumberText";
 import { DEFAULT_EVENT_TIME_TO_LIVE_MINUTES, DEFAULT_MAX_DELIVERY_ATTEMPTS } from "./deliveryPolicy";
 import type { EventSchemaName } from "./eventSchemas";
 
@@ -20,7 +21,7 @@ export interface LocalSubscription {
 export function loadSubscriptions(file: string): LocalSubscription[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = parseJsonKeepingNumberText(readFileSync(file, "utf8"));
   } catch (error) {
     throw new Error(`Cannot read the event subscriptions file ${file}: ${(error as Error).message}`);
   }

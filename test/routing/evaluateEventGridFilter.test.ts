@@ -8,6 +8,7 @@ import {
   type AdvancedFilter,
   type EventGridFilter,
 } from "../../lib/routing/evaluateEventGridFilter";
+import { parseJsonKeepingNumberText } from "../../lib/routing/parseJsonKeepingNumberText";
 
 const CHANNEL = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const RECEIVED = "Microsoft.Communication.AdvancedMessageReceived";
@@ -37,6 +38,8 @@ const event = {
     scores: [1, 5],
     flags: [true],
     mixed: ["seven", 7],
+    mixedFlags: [false, "true", 1],
+    numericTexts: ["5", "7"],
     objects: [{ a: 1 }],
     nested: { level: { deep: "Value" } },
   },
@@ -122,6 +125,12 @@ const operatorCases: OperatorCase[] = [
     arrays: true,
     expected: true,
   },
+  {
+    when: 'NumberIn lists 7 and the array holds only the string "7" with array filtering (strings are ignored)',
+    filter: { operatorType: "NumberIn", key: "data.numericTexts", values: [7] },
+    arrays: true,
+    expected: false,
+  },
   // NumberNotIn
   {
     when: "NumberNotIn does not list data.count",
@@ -164,6 +173,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "NumberNotIn", key: "data.scores", values: [1] },
     arrays: true,
     expected: false,
+  },
+  {
+    when: 'NumberNotIn lists 7 and the array holds only the string "7" with array filtering (strings are ignored)',
+    filter: { operatorType: "NumberNotIn", key: "data.numericTexts", values: [7] },
+    arrays: true,
+    expected: true,
   },
   // NumberLessThan
   {
@@ -369,6 +384,18 @@ const operatorCases: OperatorCase[] = [
     expected: true,
   },
   {
+    when: 'BoolEquals is true and a mixed array holds false, the string "true" and 1 with array filtering',
+    filter: { operatorType: "BoolEquals", key: "data.mixedFlags", value: true },
+    arrays: true,
+    expected: false,
+  },
+  {
+    when: "BoolEquals is false and a mixed array holds false among a string and a number with array filtering",
+    filter: { operatorType: "BoolEquals", key: "data.mixedFlags", value: false },
+    arrays: true,
+    expected: true,
+  },
+  {
     when: "BoolEquals meets an array without enableAdvancedFilteringOnArrays",
     filter: { operatorType: "BoolEquals", key: "data.flags", value: true },
     expected: false,
@@ -416,6 +443,24 @@ const operatorCases: OperatorCase[] = [
     expected: true,
   },
   {
+    when: 'StringIn lists "7" and the mixed array holds the number 7 with array filtering (numbers are ignored)',
+    filter: { operatorType: "StringIn", key: "data.mixed", values: ["7"] },
+    arrays: true,
+    expected: false,
+  },
+  {
+    when: 'StringIn lists "false" and "1" and the array holds them only as a boolean and a number with array filtering',
+    filter: { operatorType: "StringIn", key: "data.mixedFlags", values: ["false", "1"] },
+    arrays: true,
+    expected: false,
+  },
+  {
+    when: 'StringIn lists "true" and the array holds the string "true" with array filtering',
+    filter: { operatorType: "StringIn", key: "data.mixedFlags", values: ["TRUE"] },
+    arrays: true,
+    expected: true,
+  },
+  {
     when: "StringIn meets an array without enableAdvancedFilteringOnArrays",
     filter: { operatorType: "StringIn", key: "data.tags", values: ["urgent"] },
     expected: false,
@@ -453,6 +498,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "StringNotIn", key: "data.tags", values: ["CUSTOMER"] },
     arrays: true,
     expected: false,
+  },
+  {
+    when: 'StringNotIn lists "7" and the mixed array holds the number 7 with array filtering (numbers are ignored)',
+    filter: { operatorType: "StringNotIn", key: "data.mixed", values: ["7"] },
+    arrays: true,
+    expected: true,
   },
   {
     when: "StringNotIn meets an array without enableAdvancedFilteringOnArrays",
@@ -493,6 +544,12 @@ const operatorCases: OperatorCase[] = [
     expected: true,
   },
   {
+    when: "StringBeginsWith is a prefix of a number in an array of numbers with array filtering (numbers are ignored)",
+    filter: { operatorType: "StringBeginsWith", key: "data.scores", values: ["1"] },
+    arrays: true,
+    expected: false,
+  },
+  {
     when: "StringBeginsWith meets an array without enableAdvancedFilteringOnArrays",
     filter: { operatorType: "StringBeginsWith", key: "data.tags", values: ["cust"] },
     expected: false,
@@ -518,6 +575,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "StringEndsWith", key: "data.tags", values: ["MER"] },
     arrays: true,
     expected: true,
+  },
+  {
+    when: "StringEndsWith is a suffix of a number in an array of numbers with array filtering (numbers are ignored)",
+    filter: { operatorType: "StringEndsWith", key: "data.scores", values: ["5"] },
+    arrays: true,
+    expected: false,
   },
   // StringContains
   {
@@ -545,6 +608,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "StringContains", key: "data.tags", values: ["RGEN"] },
     arrays: true,
     expected: true,
+  },
+  {
+    when: 'StringContains is inside "false" and the array holds the boolean false with array filtering (ignored)',
+    filter: { operatorType: "StringContains", key: "data.mixedFlags", values: ["als"] },
+    arrays: true,
+    expected: false,
   },
   {
     when: "StringContains meets an array without enableAdvancedFilteringOnArrays",
@@ -579,6 +648,12 @@ const operatorCases: OperatorCase[] = [
     arrays: true,
     expected: false,
   },
+  {
+    when: "StringNotBeginsWith prefixes a number in an array of numbers with array filtering (numbers are ignored)",
+    filter: { operatorType: "StringNotBeginsWith", key: "data.scores", values: ["1"] },
+    arrays: true,
+    expected: true,
+  },
   // StringNotEndsWith
   {
     when: "StringNotEndsWith is no suffix",
@@ -600,6 +675,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "StringNotEndsWith", key: "data.tags", values: ["tomer"] },
     arrays: true,
     expected: false,
+  },
+  {
+    when: "StringNotEndsWith suffixes a number in an array of numbers with array filtering (numbers are ignored)",
+    filter: { operatorType: "StringNotEndsWith", key: "data.scores", values: ["5"] },
+    arrays: true,
+    expected: true,
   },
   // StringNotContains
   {
@@ -628,6 +709,12 @@ const operatorCases: OperatorCase[] = [
     filter: { operatorType: "StringNotContains", key: "data.tags", values: ["STOM"] },
     arrays: true,
     expected: false,
+  },
+  {
+    when: "StringNotContains is inside a number of a mixed array with array filtering (the number is ignored)",
+    filter: { operatorType: "StringNotContains", key: "data.mixed", values: ["7"] },
+    arrays: true,
+    expected: true,
   },
   {
     when: "StringNotContains meets an array without enableAdvancedFilteringOnArrays",
@@ -777,6 +864,214 @@ describe("evaluateEventGridFilter combining and keys", () => {
     expect(evaluateEventGridFilter({}, null)).toBe(false);
     expect(evaluateEventGridFilter({}, "event")).toBe(false);
     expect(evaluateEventGridFilter({}, [event])).toBe(false);
+  });
+});
+
+/**
+ * A number case: the filter and the event's `data.n` are JSON text, read as the local topic and the file loaders read
+ * them ({@link parseJsonKeepingNumberText}); Event Grid reads both as .NET decimals.
+ */
+interface DecimalCase {
+  when: string;
+  filter: string;
+  n: string;
+  arrays?: boolean;
+  expected: boolean;
+}
+
+const decimalCases: DecimalCase[] = [
+  // Digits a double drops: 0.10000000000000001 and 0.1 are the same double but different decimals.
+  {
+    when: "NumberGreaterThan is 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0.1 }',
+    n: "0.10000000000000001",
+    expected: true,
+  },
+  {
+    when: "NumberLessThan is 0.10000000000000001 and data.n is 0.1",
+    filter: '{ "operatorType": "NumberLessThan", "key": "data.n", "value": 0.10000000000000001 }',
+    n: "0.1",
+    expected: true,
+  },
+  {
+    when: "NumberLessThanOrEquals is 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberLessThanOrEquals", "key": "data.n", "value": 0.1 }',
+    n: "0.10000000000000001",
+    expected: false,
+  },
+  {
+    when: "NumberGreaterThanOrEquals is 0.10000000000000001 and data.n is 0.1",
+    filter: '{ "operatorType": "NumberGreaterThanOrEquals", "key": "data.n", "value": 0.10000000000000001 }',
+    n: "0.1",
+    expected: false,
+  },
+  {
+    when: "NumberIn lists 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberIn", "key": "data.n", "values": [0.1] }',
+    n: "0.10000000000000001",
+    expected: false,
+  },
+  {
+    when: "NumberNotIn lists 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberNotIn", "key": "data.n", "values": [0.1] }',
+    n: "0.10000000000000001",
+    expected: true,
+  },
+  {
+    when: "NumberInRange ends at 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberInRange", "key": "data.n", "values": [[0, 0.1]] }',
+    n: "0.10000000000000001",
+    expected: false,
+  },
+  {
+    when: "NumberNotInRange ends at 0.1 and data.n is 0.10000000000000001",
+    filter: '{ "operatorType": "NumberNotInRange", "key": "data.n", "values": [[0, 0.1]] }',
+    n: "0.10000000000000001",
+    expected: true,
+  },
+  {
+    when: "NumberInRange starts at 0.10000000000000001 and data.n is 0.1",
+    filter: '{ "operatorType": "NumberInRange", "key": "data.n", "values": [[0.10000000000000001, 1]] }',
+    n: "0.1",
+    expected: false,
+  },
+  // Integers beyond 2^53, which doubles round to even.
+  {
+    when: "NumberIn lists 9007199254740993 and data.n is 9007199254740992",
+    filter: '{ "operatorType": "NumberIn", "key": "data.n", "values": [9007199254740993] }',
+    n: "9007199254740992",
+    expected: false,
+  },
+  {
+    when: "NumberGreaterThan is 9007199254740992 and data.n is 9007199254740993",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 9007199254740992 }',
+    n: "9007199254740993",
+    expected: true,
+  },
+  // Array elements keep their digits too.
+  {
+    when: "NumberIn lists 0.1 and an array element is 0.10000000000000001 with array filtering",
+    filter: '{ "operatorType": "NumberIn", "key": "data.n", "values": [0.1] }',
+    n: "[0.10000000000000001, 2]",
+    arrays: true,
+    expected: false,
+  },
+  {
+    when: "NumberGreaterThan is 0.1 and an array element is 0.10000000000000001 with array filtering",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0.1 }',
+    n: "[0, 0.10000000000000001]",
+    arrays: true,
+    expected: true,
+  },
+  // A decimal keeps at most 28 decimal places: a 29th rounds to the nearest.
+  {
+    when: "NumberGreaterThan is 0.1 and data.n has a 29th decimal place that rounds up",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0.1 }',
+    n: "0.10000000000000000000000000006",
+    expected: true,
+  },
+  {
+    when: "NumberIn lists 0.1 and data.n has a 29th decimal place that rounds down",
+    filter: '{ "operatorType": "NumberIn", "key": "data.n", "values": [0.1] }',
+    n: "0.10000000000000000000000000004",
+    expected: true,
+  },
+  {
+    when: "NumberIn lists 0 and data.n is 1e-30, which a decimal rounds to zero",
+    filter: '{ "operatorType": "NumberIn", "key": "data.n", "values": [0] }',
+    n: "1e-30",
+    expected: true,
+  },
+  {
+    when: "NumberGreaterThan is 0 and data.n is 1e-30, which a decimal rounds to zero",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0 }',
+    n: "1e-30",
+    expected: false,
+  },
+  // Beyond the decimal's range (79228162514264337593543950335) the value is ignored like one of another type.
+  {
+    when: "NumberGreaterThan is 5 and data.n is 1e30, beyond the decimal range",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 5 }',
+    n: "1e30",
+    expected: false,
+  },
+  {
+    when: "NumberGreaterThan is 0 and data.n is 2^96, one above the decimal maximum",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0 }',
+    n: "79228162514264337593543950336",
+    expected: false,
+  },
+  {
+    when: "NumberGreaterThan is 0 and data.n is the decimal maximum",
+    filter: '{ "operatorType": "NumberGreaterThan", "key": "data.n", "value": 0 }',
+    n: "79228162514264337593543950335",
+    expected: true,
+  },
+  {
+    when: "NumberNotIn lists 5 and data.n is 1e30, beyond the decimal range",
+    filter: '{ "operatorType": "NumberNotIn", "key": "data.n", "values": [5] }',
+    n: "1e30",
+    expected: true,
+  },
+  {
+    when: "NumberLessThan is 5 and an array holds 1e30 and 7 with array filtering (1e30 is ignored)",
+    filter: '{ "operatorType": "NumberLessThan", "key": "data.n", "value": 8 }',
+    n: "[1e30, 7]",
+    arrays: true,
+    expected: true,
+  },
+];
+
+describe("evaluateEventGridFilter numbers as .NET decimals", () => {
+  const envelope = (n: string): string =>
+    `{"id":"1","eventType":"${RECEIVED}","subject":"s","eventTime":"2026-06-01T10:00:00Z","data":{"n":${n}}}`;
+
+  it.each(
+    decimalCases.map((entry) => ({
+      ...entry,
+      name: `${entry.expected ? "matches" : "does not match"} when ${entry.when}`,
+    })),
+  )("$name", ({ filter, n, arrays, expected }) => {
+    const advanced = parseJsonKeepingNumberText(filter) as AdvancedFilter;
+    const parsedEvent = parseJsonKeepingNumberText(envelope(n));
+    const result = evaluateEventGridFilter(
+      { advancedFilters: [advanced], enableAdvancedFilteringOnArrays: arrays ?? false },
+      parsedEvent,
+    );
+    expect(result).toBe(expected);
+  });
+
+  it.each<[string, number, AdvancedFilter, boolean]>([
+    [
+      "holds 1e-30, which a decimal rounds to zero",
+      1e-30,
+      { operatorType: "NumberIn", key: "data.n", values: [0] },
+      true,
+    ],
+    [
+      "holds 1e30, beyond the decimal range",
+      1e30,
+      { operatorType: "NumberGreaterThan", key: "data.n", value: 5 },
+      false,
+    ],
+  ])(
+    "reads a JavaScript number via its shortest round-trip text when an event built in code %s",
+    (_when, n, filter, expected) => {
+      expect(matches([filter], {}, { ...event, data: { n } })).toBe(expected);
+    },
+  );
+
+  it("compares plain doubles exactly when neither side was parsed from text", () => {
+    expect(
+      matches(
+        [{ operatorType: "NumberGreaterThan", key: "data.n", value: 0.3 }],
+        {},
+        { ...event, data: { n: 0.1 + 0.2 } },
+      ),
+    ).toBe(true);
+    expect(
+      matches([{ operatorType: "NumberIn", key: "data.n", values: [0.3] }], {}, { ...event, data: { n: 0.3 } }),
+    ).toBe(true);
   });
 });
 
@@ -1023,6 +1318,21 @@ describe("validateEventGridFilter", () => {
       "advancedFilters[0].values[0]",
     ],
     [
+      "NumberLessThan is 1e30, beyond the decimal range",
+      { operatorType: "NumberLessThan", key: "data.a", value: 1e30 },
+      "advancedFilters[0].value",
+    ],
+    [
+      "NumberIn lists -1e30, beyond the decimal range",
+      { operatorType: "NumberIn", key: "data.a", values: [1, -1e30] },
+      "advancedFilters[0].values[1]",
+    ],
+    [
+      "NumberInRange ends beyond the decimal range",
+      { operatorType: "NumberInRange", key: "data.a", values: [[0, 8e28]] },
+      "advancedFilters[0].values[0]",
+    ],
+    [
       "NumberNotInRange has a reversed range",
       { operatorType: "NumberNotInRange", key: "data.a", values: [[5, 1]] },
       "advancedFilters[0].values[0]",
@@ -1076,6 +1386,29 @@ describe("validateEventGridFilter", () => {
     ["an advanced filter is not an object", { advancedFilters: ["IsNotNull"] }, "advancedFilters[0]"],
   ])("reports an issue when %s", (_when, filter, path) => {
     expect(validateEventGridFilter(filter).map((issue) => issue.path)).toContain(path);
+  });
+
+  it("reports a range whose ends are reversed as decimals when the JSON text holds more digits than a double", () => {
+    const reversed = parseJsonKeepingNumberText(
+      '{ "advancedFilters": [{ "operatorType": "NumberInRange", "key": "data.a", "values": [[0.10000000000000001, 0.1]] }] }',
+    );
+    expect(validateEventGridFilter(reversed).map((issue) => issue.path)).toEqual(["advancedFilters[0].values[0]"]);
+    const ordered = parseJsonKeepingNumberText(
+      '{ "advancedFilters": [{ "operatorType": "NumberInRange", "key": "data.a", "values": [[0.1, 0.10000000000000001]] }] }',
+    );
+    expect(validateEventGridFilter(ordered)).toEqual([]);
+  });
+
+  it("accepts the decimal maximum and reports one above it when the JSON text gives every digit", () => {
+    const filterWith = (value: string) =>
+      parseJsonKeepingNumberText(
+        `{ "advancedFilters": [{ "operatorType": "NumberLessThan", "key": "data.a", "value": ${value} }] }`,
+      );
+    expect(validateEventGridFilter(filterWith("79228162514264337593543950335"))).toEqual([]);
+    expect(validateEventGridFilter(filterWith("-79228162514264337593543950335"))).toEqual([]);
+    expect(validateEventGridFilter(filterWith("79228162514264337593543950336")).map((issue) => issue.path)).toEqual([
+      "advancedFilters[0].value",
+    ]);
   });
 
   it("throws a ValidationError from evaluateEventGridFilter when the filter is invalid", () => {
