@@ -33,13 +33,29 @@ export interface EventRejection {
   eventType?: string;
 }
 
+/**
+ * Something unusual in an event that was accepted anyway: an optional part missing or malformed. The message is kept
+ * and processed; the warning says what was odd, so a person can look. Safe to store and show: identifiers in `raw` are
+ * masked.
+ */
+export interface MessageWarning {
+  /** Stable snake_case code, e.g. `missing_message_id`, `unusable_phone`, `timestamp_without_offset`. */
+  code: string;
+  /** Path of the field on the wire, e.g. `data.media.animated`. */
+  field: string;
+  /** A sentence saying what was odd and what the app did instead. */
+  message: string;
+  /** The value as sent, as JSON, cut to 200 characters; phone numbers and BSUIDs masked. Absent when missing. */
+  raw?: string;
+}
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; rejection: EventRejection };
 
 /** Media of an image, document, video, audio or sticker message. */
 export interface InboundMedia {
   mimeType: string;
-  /** Download with `/messages/streams/{id}`; checked to be a safe path segment. */
-  id: string;
+  /** Download with `/messages/streams/{id}`; checked to be a safe path segment. Absent when unusable (see warnings). */
+  id?: string;
   fileName?: string;
   caption?: string;
   animated?: boolean;
@@ -60,15 +76,16 @@ export interface InboundButton {
 
 /** A reply to an interactive (button or list) message. */
 export interface InboundInteractive {
-  /** As sent, e.g. `buttonReply`, `listReply`. */
-  type: string;
-  buttonReply?: { id: string; title: string };
-  listReply?: { id: string; title: string; description?: string };
+  /** As sent, e.g. `buttonReply`, `listReply`; absent when the event leaves it out (it is optional). */
+  type?: string;
+  buttonReply?: { id?: string; title?: string };
+  listReply?: { id?: string; title?: string; description?: string };
 }
 
 /** A reaction to an earlier message. */
 export interface InboundReaction {
-  messageId: MessageId;
+  /** Absent when the event's ID is missing or unusable (see warnings). */
+  messageId?: MessageId;
   /** Absent when the user removed their reaction. */
   emoji?: string;
 }
@@ -77,6 +94,7 @@ export interface InboundReaction {
 export interface InboundMessage {
   kind: "received";
   envelope: EventEnvelope;
+  /** `data.messageId` in its stored form; `event!{event ID}` when the event has none (see `parseMessageId`). */
   messageId: MessageId;
   /** The channel that received the message (`data.to`), lower case. */
   channelId: ChannelId;
@@ -98,6 +116,8 @@ export interface InboundMessage {
   reaction?: InboundReaction;
   /** One line of at most 200 characters, e.g. `[image] The damaged box`, `[reaction] 👍`, `[list reply] Priority Mail`. */
   summary: string;
+  /** What was odd about the event but did not stop it from being processed; empty for a clean event. */
+  warnings: MessageWarning[];
 }
 
 export type DeliveryStatusValue = "sent" | "delivered" | "read" | "failed" | "warning" | "unknown";
@@ -106,7 +126,7 @@ export type DeliveryStatusValue = "sent" | "delivered" | "read" | "failed" | "wa
 export interface DeliveryStatusUpdate {
   kind: "status";
   envelope: EventEnvelope;
-  /** The ID the send call returned. */
+  /** The ID the send call returned; `event!{event ID}` when the event has none (then it matches no send). */
   messageId: MessageId;
   /** The channel that sent the message (`data.from`), lower case. */
   channelId: ChannelId;
@@ -120,6 +140,8 @@ export interface DeliveryStatusUpdate {
   error?: { channelCode?: string; channelMessage?: string };
   /** ISO 8601 UTC (`toISOString()`); the envelope time when the data carried no timestamp. */
   receivedAt: string;
+  /** What was odd about the event but did not stop it from being processed; empty for a clean event. */
+  warnings: MessageWarning[];
 }
 
 /** A well-formed event of another type (e.g. `AdvancedMessageAnalysisCompleted`): acknowledge, do not process. */

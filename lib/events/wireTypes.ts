@@ -35,9 +35,13 @@ export interface WireEventGridEvent<TData = unknown> {
   data: TData;
 }
 
-/** CloudEvents 1.0 structured-mode envelope (JSON format). */
+/**
+ * CloudEvents 1.0 structured-mode envelope (JSON format). Deliveries spell the attribute `specversion`; the Event Grid
+ * spec's own CloudEvents examples spell it `specVersion`, which is read too.
+ */
 export interface WireCloudEvent<TData = unknown> {
-  specversion: "1.0";
+  specversion?: "1.0";
+  specVersion?: "1.0";
   id: string;
   source: string;
   subject?: string;
@@ -54,15 +58,15 @@ export interface WireMedia {
   id: string;
   fileName?: WireOptional<string>;
   caption?: WireOptional<string>;
-  /** Stickers only. */
-  animated?: WireOptional<boolean>;
+  /** Stickers only. A boolean in the TypeSpec and its examples, a string (`"true"`) in the docs' table: both are read. */
+  animated?: WireOptional<boolean | string>;
 }
 
 /** The message an inbound message replies to. */
 export interface WireContext {
   /** The business number the original message came from (digits, no `+`). */
   from?: WireOptional<string>;
-  /** ID of the original message. */
+  /** ID of the original message: an ACS ID, or WhatsApp's own (`wamid.` + base64, which may hold `/`, `+`, `=`). */
   id?: WireOptional<string>;
 }
 
@@ -72,29 +76,32 @@ export interface WireButton {
   payload?: WireOptional<string>;
 }
 
+/** Both fields are optional in the TypeSpec. */
 export interface WireButtonReply {
-  id: string;
-  title: string;
+  id?: WireOptional<string>;
+  title?: WireOptional<string>;
 }
 
+/** `id` and `title` are optional in the TypeSpec. */
 export interface WireListReply {
-  id: string;
-  title: string;
+  id?: WireOptional<string>;
+  title?: WireOptional<string>;
   /** Documented as present, but WhatsApp list rows may have no description, so the reply may lack it. */
   description?: WireOptional<string>;
 }
 
 /** Reply to an interactive message; `type` says which of the reply objects is filled. */
 export interface WireInteractive {
-  /** `buttonReply` or `listReply` today; other values may appear. */
-  type: string;
+  /** `buttonReply` or `listReply` today; other values may appear. Optional in the TypeSpec. */
+  type?: WireOptional<string>;
   buttonReply?: WireOptional<WireButtonReply>;
   listReply?: WireOptional<WireListReply>;
 }
 
 /** A reaction to an earlier message; no `emoji` means the reaction was removed. */
 export interface WireReaction {
-  messageId: string;
+  /** The message reacted to: an ACS ID or WhatsApp's own (`wamid.…`). */
+  messageId?: WireOptional<string>;
   emoji?: WireOptional<string>;
 }
 
@@ -123,7 +130,11 @@ export interface WireAdvancedMessageReceivedData extends WireTimestamps {
   fromBSUID?: WireOptional<string>;
   /** Channel registration ID (a GUID) that received the message. */
   to: string;
-  messageId: string;
+  /**
+   * Optional in the TypeSpec, and absent from every received sample Microsoft publishes: without it the message is
+   * keyed by the Event Grid event ID.
+   */
+  messageId?: WireOptional<string>;
   messageType: string;
   content?: WireOptional<string>;
   media?: WireOptional<WireMedia>;
@@ -135,10 +146,10 @@ export interface WireAdvancedMessageReceivedData extends WireTimestamps {
 
 /** `data` of `Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated`. */
 export interface WireAdvancedMessageDeliveryStatusUpdatedData extends WireTimestamps {
-  /** The ID the send call returned. */
-  messageId: string;
-  /** `Sent`, `Delivered`, `Read`, `Failed`, ...; casing varies between sources. */
-  status: string;
+  /** The ID the send call returned. Optional in the TypeSpec. */
+  messageId?: WireOptional<string>;
+  /** `Sent`, `Delivered`, `Read`, `Failed`, ...; casing varies between sources. Optional in the TypeSpec. */
+  status?: WireOptional<string>;
   channelType: string;
   /** Channel registration ID (a GUID) that sent the message. */
   from: string;

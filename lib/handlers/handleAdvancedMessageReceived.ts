@@ -75,6 +75,7 @@ export async function handleAdvancedMessageReceived(
         messageType: event.messageType,
         summary: event.summary,
         at: event.receivedAt,
+        warnings: event.warnings,
       });
     let resolved: ResolveOutcome;
     let stored: boolean;
@@ -101,6 +102,7 @@ export async function handleAdvancedMessageReceived(
       senderKind: event.fromBsuid ? "bsuid" : "phone",
       messageType: event.messageType,
       duplicate: !stored,
+      ...(event.warnings.length === 0 ? {} : { warnings: event.warnings.map((warning) => warning.code).join(",") }),
     });
     const routes = await routeMessage(services, rawEvent, event, resolved.contact, log);
     return {

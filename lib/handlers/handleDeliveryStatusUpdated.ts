@@ -56,6 +56,7 @@ export async function handleDeliveryStatusUpdated(
       eventId: update.envelope.id,
       errorCode: update.error?.channelCode ?? null,
       errorMessage: update.error?.channelMessage ?? null,
+      warnings: update.warnings,
     });
     log.info("delivery status applied", {
       status: update.status,

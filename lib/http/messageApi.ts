@@ -38,6 +38,7 @@ export async function getMessage(
         statusAt: message.statusAt,
         error:
           message.errorCode || message.errorMessage ? { code: message.errorCode, message: message.errorMessage } : null,
+        warnings: message.warnings,
         history: message.history,
       },
     };

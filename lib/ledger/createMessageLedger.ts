@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError, TransientError } from "../errors";
+import type { MessageWarning } from "../events/types";
 import { isTableMissing } from "../storage/isTableMissing";
 import type { ContactId, MessageId } from "../values/identifiers";
 
@@ -25,6 +26,8 @@ export interface StatusEntry {
   eventId: string;
   errorCode: string | null;
   errorMessage: string | null;
+  /** What was odd about this status event (see `MessageWarning`); empty for a clean one. */
+  warnings: MessageWarning[];
 }
 
 /** A message in the ledger. */
@@ -45,6 +48,8 @@ export interface LedgerMessage {
   statusAt: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Inbound only: what was odd about the event that brought the message (see `MessageWarning`). */
+  warnings: MessageWarning[];
   history: StatusEntry[];
 }
 
@@ -64,6 +69,8 @@ type MessageEntity = {
   statusAt?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** JSON array of `MessageWarning`; absent when there were none. */
+  warnings?: string | null;
 };
 
 type StatusEntity = {
@@ -75,6 +82,7 @@ type StatusEntity = {
   eventId: string;
   errorCode?: string | null;
   errorMessage?: string | null;
+  warnings?: string | null;
 };
 
 /** An inbound message to record. */
@@ -85,6 +93,8 @@ export interface InboundRecord {
   messageType: string;
   summary: string;
   at: string;
+  /** What was odd about the event (see `MessageWarning`). */
+  warnings?: MessageWarning[];
 }
 
 /** An accepted send to record. */
@@ -100,7 +110,8 @@ export interface OutboundRecord {
 }
 
 /** A delivery status to apply: a history entry plus the message it belongs to. */
-export interface StatusRecord extends StatusEntry {
+export interface StatusRecord extends Omit<StatusEntry, "warnings"> {
+  warnings?: MessageWarning[];
   messageId: MessageId;
   channelId: string;
   contactId: ContactId | null;
@@ -122,6 +133,27 @@ const STATUS_ROW_PREFIX = "status|";
 const MAX_ATTEMPTS = 10;
 // Table Storage string properties hold at most 32K UTF-16 characters; summaries are short by design anyway.
 const MAX_SUMMARY = 1000;
+/** Warnings are bounded by the parser (20, each with a 200-character excerpt); this only guards the property limit. */
+const MAX_WARNINGS_JSON = 30_000;
+
+function storeWarnings(warnings: readonly MessageWarning[] | undefined): string | null {
+  if (!warnings || warnings.length === 0) return null;
+  const json = JSON.stringify(warnings);
+  if (json.length <= MAX_WARNINGS_JSON) return json;
+  return JSON.stringify([
+    { code: "more_warnings", field: "data", message: "The event's warnings were too long to keep." },
+  ]);
+}
+
+function readWarnings(json: string | null | undefined): MessageWarning[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    return Array.isArray(parsed) ? (parsed as MessageWarning[]) : [];
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Event IDs Table Storage accepts in a key (none of `/ \ # ?` or control characters), short enough for its 1 KiB
@@ -180,6 +212,7 @@ function toMessage(entity: MessageEntity, history: StatusEntry[]): LedgerMessage
     statusAt: entity.statusAt ?? null,
     errorCode: entity.errorCode ?? null,
     errorMessage: entity.errorMessage ?? null,
+    warnings: readWarnings(entity.warnings),
     history,
   };
 }
@@ -211,6 +244,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
           messageType: record.messageType,
           summary: record.summary.slice(0, MAX_SUMMARY),
           at: record.at,
+          warnings: storeWarnings(record.warnings),
         });
         return true;
       } catch (error) {
@@ -252,6 +286,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
         eventId: record.eventId,
         errorCode: record.errorCode,
         errorMessage: record.errorMessage,
+        warnings: storeWarnings(record.warnings),
       };
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const row = await readRow(record.messageId);
@@ -339,6 +374,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
               eventId: entity.eventId,
               errorCode: entity.errorCode ?? null,
               errorMessage: entity.errorMessage ?? null,
+              warnings: readWarnings(entity.warnings),
             });
           }
         }

@@ -92,6 +92,22 @@ function expectRejected(
   return rejection;
 }
 
+/** Asserts that the parsed event carries a warning with this code on this field, readable and with no full identifier. */
+function expectWarned(
+  event: { warnings: { code: string; field: string; message: string; raw?: string }[] },
+  code: string,
+  field: string,
+): { code: string; field: string; message: string; raw?: string } {
+  const warning = event.warnings.find((candidate) => candidate.code === code && candidate.field === field);
+  if (warning === undefined) {
+    throw new Error(`expected a ${code} warning on ${field}; got ${JSON.stringify(event.warnings)}`);
+  }
+  expect(warning.message).toMatch(/^[A-Za-z].{10,}\.$/s);
+  expect(warning.message).toContain(field);
+  if (warning.raw !== undefined) expect(warning.raw.length).toBeLessThanOrEqual(201);
+  return warning;
+}
+
 const ABSENT = Symbol("absent");
 
 /** Deep copy of `base` with `changes` applied at dotted paths; ABSENT deletes the key. */
@@ -413,33 +429,34 @@ describe("Microsoft docs samples in test/fixtures/events/docs-samples", () => {
     expect(rejection.reason).not.toContain("{");
   });
 
-  it("rejects the {sender@id} placeholder in from when the received sample's channel is made valid", () => {
+  it("rejects with no_sender when the received sample's channel is made valid but both sender placeholders stay", () => {
     const sample = rawFixtureEvent(DOCS_SAMPLES, "received-text-bsuid.eventgrid.json");
     const rejection = expectRejected(
       parseAdvancedMessageEvent(patched(sample, { "data.to": CHANNEL })),
-      "invalid_phone",
-      "data.from",
-    );
-    expect(rejection.reason).toContain("not a valid phone number");
-  });
-
-  it("rejects the {sender-bsuid} placeholder when the received sample's channel and phone are made valid", () => {
-    const sample = rawFixtureEvent(DOCS_SAMPLES, "received-text-bsuid.eventgrid.json");
-    expectRejected(
-      parseAdvancedMessageEvent(patched(sample, { "data.to": CHANNEL, "data.from": "14255551234" })),
-      "invalid_bsuid",
+      "no_sender",
       "data.fromBSUID",
     );
+    expect(rejection.reason).toContain("not a usable phone number");
+    expect(rejection.reason).toContain("data.fromBSUID is not a BSUID");
   });
 
-  it("rejects the {receiver@id} and {receiver-bsuid} placeholders when the status sample's channel is made valid", () => {
-    const sample = rawFixtureEvent(DOCS_SAMPLES, "delivery-sent-bsuid.eventgrid.json");
-    expectRejected(parseAdvancedMessageEvent(patched(sample, { "data.from": CHANNEL })), "invalid_phone", "data.to");
-    expectRejected(
-      parseAdvancedMessageEvent(patched(sample, { "data.from": CHANNEL, "data.to": "" })),
-      "invalid_bsuid",
-      "data.toBSUID",
+  it("accepts the received sample by phone, flagging the {sender-bsuid} placeholder, when channel and phone are valid", () => {
+    const sample = rawFixtureEvent(DOCS_SAMPLES, "received-text-bsuid.eventgrid.json");
+    const message = expectReceived(
+      parseAdvancedMessageEvent(patched(sample, { "data.to": CHANNEL, "data.from": "14255551234" })),
     );
+    expect(message.fromPhone).toBe("+14255551234");
+    expect(message.fromBsuid).toBeUndefined();
+    expectWarned(message, "invalid_bsuid", "data.fromBSUID");
+  });
+
+  it("accepts the status sample without a recipient, flagging both placeholders, when its channel is made valid", () => {
+    const sample = rawFixtureEvent(DOCS_SAMPLES, "delivery-sent-bsuid.eventgrid.json");
+    const update = expectStatus(parseAdvancedMessageEvent(patched(sample, { "data.from": CHANNEL })));
+    expect(update.toPhone).toBeUndefined();
+    expect(update.toBsuid).toBeUndefined();
+    expectWarned(update, "unusable_phone", "data.to");
+    expectWarned(update, "invalid_bsuid", "data.toBSUID");
   });
 });
 
@@ -501,10 +518,25 @@ describe("sender and recipient identifiers", () => {
     ["letters", "call-me"],
     ["whitespace only", "   "],
     ["a 1 MB string", "1".repeat(1024 * 1024)],
-  ])("rejects with invalid_phone when from is %s", (_label, from) => {
-    const rejection = expectRejected(received({ "data.from": from }), "invalid_phone", "data.from");
-    // Reasons are logged, so they describe the value without repeating it.
-    if (from.trim() !== "") expect(rejection.reason).not.toContain(from);
+  ])("keeps the message by its BSUID, phone null and flagged, when from is %s", (_label, from) => {
+    const message = expectReceived(received({ "data.from": from }));
+    expect(message.fromPhone).toBeUndefined();
+    expect(message.fromBsuid).toBe(BSUID);
+    const warning = expectWarned(message, "unusable_phone", "data.from");
+    // Warnings are stored and shown, so they describe the value without repeating it.
+    if (from.trim().length > 6) expect(JSON.stringify(warning)).not.toContain(from.slice(0, 40));
+  });
+
+  it.each([
+    ["too short", "12345"],
+    ["letters", "call-me"],
+  ])("rejects with no_sender when from is %s and there is no BSUID", (_label, from) => {
+    const rejection = expectRejected(
+      received({ "data.from": from, "data.fromBSUID": ABSENT }),
+      "no_sender",
+      "data.fromBSUID",
+    );
+    expect(rejection.reason).toContain("data.from is not a usable phone number");
   });
 
   it("takes a BSUID in from as the sender's BSUID when fromBSUID is empty or the same", () => {
@@ -521,21 +553,24 @@ describe("sender and recipient identifiers", () => {
     expect(update.toPhone).toBeUndefined();
   });
 
-  it("rejects with conflicting_identifiers when from holds a BSUID other than fromBSUID", () => {
-    const rejection = expectRejected(
-      received({ "data.from": "GB.88213456712094" }),
-      "conflicting_identifiers",
-      "data.from",
-    );
-    expect(rejection.reason).not.toContain("GB.88213456712094");
+  it("uses fromBSUID and flags from when from holds a different BSUID", () => {
+    const message = expectReceived(received({ "data.from": "GB.88213456712094" }));
+    expect(message.fromBsuid).toBe(BSUID);
+    const warning = expectWarned(message, "conflicting_identifiers", "data.from");
+    expect(JSON.stringify(warning)).not.toContain("GB.88213456712094");
   });
 
-  it("rejects with invalid_phone even when a valid BSUID is present and from is non-empty but invalid", () => {
-    expectRejected(received({ "data.from": "{sender@id}" }), "invalid_phone", "data.from");
+  it("keeps the message by BSUID when from is the docs placeholder {sender@id}", () => {
+    const message = expectReceived(received({ "data.from": "{sender@id}" }));
+    expect(message.fromBsuid).toBe(BSUID);
+    expect(message.fromPhone).toBeUndefined();
+    expectWarned(message, "unusable_phone", "data.from");
   });
 
-  it("rejects with invalid_phone when a status's to is non-empty and invalid", () => {
-    expectRejected(status({ "data.to": "0" }), "invalid_phone", "data.to");
+  it("keeps a status without a recipient phone, flagged, when to is non-empty and invalid", () => {
+    const update = expectStatus(status({ "data.to": "0" }));
+    expect(update.toPhone).toBeUndefined();
+    expectWarned(update, "unusable_phone", "data.to");
   });
 
   it("accepts a parent BSUID when fromBSUID has the CC.ENT. form", () => {
@@ -561,10 +596,17 @@ describe("sender and recipient identifiers", () => {
     ["the body holds punctuation", "US.1349-1208"],
     ["the body holds non-ASCII digits", "US.１２３"],
     ["it is the docs placeholder", "{sender-bsuid}"],
-  ])("rejects with invalid_bsuid when %s", (_label, bsuid) => {
-    const rejection = expectRejected(received({ "data.fromBSUID": bsuid }), "invalid_bsuid", "data.fromBSUID");
-    // Reasons are logged, so they describe the value without repeating it.
-    if (bsuid.length > 8) expect(rejection.reason).not.toContain(bsuid);
+  ])("keeps the message by phone, BSUID left out and flagged, when %s", (_label, bsuid) => {
+    const message = expectReceived(received({ "data.fromBSUID": bsuid }));
+    expect(message.fromBsuid).toBeUndefined();
+    expect(message.fromPhone).toBe("+14255551234");
+    const warning = expectWarned(message, "invalid_bsuid", "data.fromBSUID");
+    // Warnings are stored and shown, so they describe the value without repeating it.
+    if (bsuid.length > 8) expect(JSON.stringify(warning)).not.toContain(bsuid.trim());
+  });
+
+  it("rejects with no_sender when fromBSUID is invalid and there is no phone", () => {
+    expectRejected(received({ "data.fromBSUID": "us.1", "data.from": "" }), "no_sender", "data.fromBSUID");
   });
 
   it("accepts a BSUID whose body has exactly 128 characters when fromBSUID is at the limit", () => {
@@ -585,8 +627,10 @@ describe("sender and recipient identifiers", () => {
     expect(expectStatus(status({ "data.toBSUID": "DE.xYz0Abc" })).toBsuid).toBe("DE.xYz0Abc");
   });
 
-  it("rejects with invalid_bsuid when a status's toBSUID is non-empty and invalid", () => {
-    expectRejected(status({ "data.toBSUID": "de.123" }), "invalid_bsuid", "data.toBSUID");
+  it("keeps a status without a recipient BSUID, flagged, when toBSUID is non-empty and invalid", () => {
+    const update = expectStatus(status({ "data.toBSUID": "de.123" }));
+    expect(update.toBsuid).toBeUndefined();
+    expectWarned(update, "invalid_bsuid", "data.toBSUID");
   });
 
   it("lower-cases the channel ID when to is an upper-case GUID", () => {
@@ -618,13 +662,43 @@ describe("sender and recipient identifiers", () => {
   });
 
   it.each([
-    ["missing", ABSENT, "missing_field"],
-    ["empty", "", "missing_field"],
-    ["holding a slash", "a/b", "invalid_message_id"],
-    ["too long", "a".repeat(201), "invalid_message_id"],
-  ])("rejects when messageId is %s", (_label, messageId, code) => {
-    expectRejected(received({ "data.messageId": messageId }), code, "data.messageId");
-    expectRejected(status({ "data.messageId": messageId }), code, "data.messageId");
+    ["missing", ABSENT, "missing_message_id"],
+    ["null", null, "missing_message_id"],
+    ["empty", "", "missing_message_id"],
+    ["holding a space", "a b", "invalid_message_id"],
+    ["holding a hash", "a#b", "invalid_message_id"],
+    ["too long", "a".repeat(513), "invalid_message_id"],
+  ])("keys the message by its event ID, flagged, when messageId is %s", (_label, messageId, code) => {
+    const message = expectReceived(received({ "data.messageId": messageId }));
+    expect(message.messageId).toMatch(/^event![0-9a-f]{64}$/);
+    expectWarned(message, code, "data.messageId");
+    const update = expectStatus(status({ "data.messageId": messageId }));
+    expect(update.messageId).toMatch(/^event![0-9a-f]{64}$/);
+    expectWarned(update, code, "data.messageId");
+  });
+
+  it("derives the same key on every delivery of an event, and another for another event or other data", () => {
+    const key = (changes: Record<string, unknown>) =>
+      expectReceived(received({ "data.messageId": ABSENT, ...changes })).messageId;
+    const first = key({ id: "a/b#c" });
+    expect(key({ id: "a/b#c" })).toBe(first);
+    expect(key({ id: "a/b#d" })).not.toBe(first);
+    // Microsoft's docs samples all carry the all-zero ID: a reused ID with other data is another message.
+    expect(key({ id: "a/b#c", "data.content": "Another message" })).not.toBe(first);
+  });
+
+  it.each([
+    ["base64 with / + =", "wamid.HBgLMTQyNTU1NTEyMzQVAgASGBQzQTg5/0E+RkQ1QTk3MEI5NjhBQgA="],
+    ["base64url", "wamid.HBgLMTQyNTU1NTEyMzQVAgASGBQzQTg5_0E-RkQ1QTk3MEI5NjhBQgA"],
+  ])("accepts a WhatsApp message ID (%s) as messageId, context.id and reaction.messageId", (_label, wamid) => {
+    const stored = wamid.replaceAll("/", "~");
+    const message = expectReceived(
+      received({ "data.messageId": wamid, "data.context.id": wamid, "data.reaction.messageId": wamid }),
+    );
+    expect(message.messageId).toBe(stored);
+    expect(message.context?.messageId).toBe(stored);
+    expect(message.reaction?.messageId).toBe(stored);
+    expect(message.warnings).toEqual([]);
   });
 });
 
@@ -668,41 +742,47 @@ describe("timestamps", () => {
   });
 
   it.each([
+    ["seconds", "2026-11-20T09:15:01", "2026-11-20T09:15:01.000Z"],
+    ["fractions", "2026-11-20T09:15:01.1234567", "2026-11-20T09:15:01.123Z"],
+    ["minutes only", "2026-11-20 09:15", "2026-11-20T09:15:00.000Z"],
+  ])("reads a time without an offset (%s) as UTC, flagged", (_label, value, expected) => {
+    const message = expectReceived(received({ "data.receivedTimestamp": value }));
+    expect(message.receivedAt).toBe(expected);
+    expectWarned(message, "timestamp_without_offset", "data.receivedTimestamp");
+  });
+
+  it.each([
     ["words", "yesterday"],
     ["a bare number", "1"],
     ["a date without a time", "2026-11-20"],
-    ["a time without a zone", "2026-11-20T09:15:01"],
     ["30 February", "2026-02-30T00:00:00Z"],
     ["29 February of a common year", "2026-02-29T00:00:00Z"],
     ["month 13", "2026-13-01T00:00:00Z"],
     ["hour 25", "2026-11-20T25:00:00Z"],
     ["an RFC 2822 date", "Fri, 20 Nov 2026 09:15:01 GMT"],
-  ])("rejects with invalid_timestamp when receivedTimestamp is %s", (_label, value) => {
-    expectRejected(received({ "data.receivedTimestamp": value }), "invalid_timestamp", "data.receivedTimestamp");
+    ["a number", 1700000000],
+  ])("falls back to eventTime, flagged, when receivedTimestamp is %s", (_label, value) => {
+    const message = expectReceived(received({ "data.receivedTimestamp": value }));
+    expect(message.receivedAt).toBe("2026-11-20T09:15:02.123Z");
+    expectWarned(message, "invalid_timestamp", "data.receivedTimestamp");
   });
 
-  it("rejects with invalid_timestamp naming receivedTimeStamp when that spelling is unparseable", () => {
-    expectRejected(
-      status({ "data.receivedTimestamp": ABSENT, "data.receivedTimeStamp": "soon" }),
-      "invalid_timestamp",
-      "data.receivedTimeStamp",
-    );
+  it("names receivedTimeStamp in the warning when that spelling is unparseable", () => {
+    const update = expectStatus(status({ "data.receivedTimestamp": ABSENT, "data.receivedTimeStamp": "soon" }));
+    expect(update.receivedAt).toBe("2026-11-20T09:16:10.555Z");
+    expectWarned(update, "invalid_timestamp", "data.receivedTimeStamp");
   });
 
-  it("rejects with invalid_timestamp naming eventTime when the fallback envelope time is unparseable", () => {
-    expectRejected(
-      received({ "data.receivedTimestamp": ABSENT, eventTime: "not a time" }),
-      "invalid_timestamp",
-      "eventTime",
-    );
-  });
-
-  it("rejects with missing_field when neither the data nor the envelope carries a time", () => {
-    expectRejected(
-      received({ "data.receivedTimestamp": ABSENT, eventTime: ABSENT }),
-      "missing_field",
-      "data.receivedTimestamp",
-    );
+  it("uses the time of processing, flagged, when no time in the event is usable", () => {
+    const now = () => new Date("2026-12-01T12:00:00Z");
+    for (const changes of [
+      { "data.receivedTimestamp": ABSENT, eventTime: ABSENT },
+      { "data.receivedTimestamp": ABSENT, eventTime: "not a time" },
+    ]) {
+      const message = expectReceived(parseAdvancedMessageEvent(patched(RECEIVED_EVENT, changes), { now }));
+      expect(message.receivedAt).toBe("2026-12-01T12:00:00.000Z");
+      expectWarned(message, "missing_timestamp", "data.receivedTimestamp");
+    }
   });
 
   it("keeps the envelope time as sent when it is only metadata", () => {
@@ -735,8 +815,10 @@ describe("delivery status", () => {
     expect(update.rawStatus).toBe(raw);
   });
 
-  it.each([...EMPTY_FORMS, ["whitespace", "  "]])("rejects with missing_field when status is %s", (_label, value) => {
-    expectRejected(status({ "data.status": value }), "missing_field", "data.status");
+  it.each([...EMPTY_FORMS, ["whitespace", "  "]])("records unknown, flagged, when status is %s", (_label, value) => {
+    const update = expectStatus(status({ "data.status": value }));
+    expect(update.status).toBe("unknown");
+    expectWarned(update, "missing_status", "data.status");
   });
 
   it("reads the error code as a string when Meta-style integer channelCode arrives", () => {
@@ -835,13 +917,15 @@ describe("message types and summaries", () => {
   });
 
   it.each([
-    ["missing", ABSENT, "missing_field"],
-    ["empty", "", "missing_field"],
-    ["blank", " ", "missing_field"],
-    ["a number", 3, "invalid_type"],
-    ["longer than 256 characters", "x".repeat(257), "field_too_long"],
-  ])("rejects when messageType is %s", (_label, messageType, code) => {
-    expectRejected(received({ "data.messageType": messageType }), code, "data.messageType");
+    ["missing", ABSENT, "unknown", "missing_message_type"],
+    ["empty", "", "unknown", "missing_message_type"],
+    ["blank", " ", "unknown", "missing_message_type"],
+    ["a number", 3, "3", "invalid_type"],
+    ["longer than 256 characters", "x".repeat(257), "x".repeat(256), "field_too_long"],
+  ])("keeps the message, flagged, when messageType is %s", (_label, messageType, expected, code) => {
+    const message = expectReceived(received({ "data.messageType": messageType }));
+    expect(message.messageType).toBe(expected);
+    expectWarned(message, code, "data.messageType");
   });
 
   it("truncates the summary to 200 characters with an ellipsis when the text is longer", () => {
@@ -885,8 +969,10 @@ describe("message types and summaries", () => {
     }
   });
 
-  it("rejects with field_too_long when content is larger than a whole Event Grid event", () => {
-    expectRejected(received({ "data.content": "x".repeat(1024 * 1024 + 1) }), "field_too_long", "data.content");
+  it("keeps the first 1 MiB of content, flagged, when content is larger than a whole Event Grid event", () => {
+    const message = expectReceived(received({ "data.content": "x".repeat(1024 * 1024 + 1) }));
+    expect(message.content).toHaveLength(1024 * 1024);
+    expectWarned(message, "field_too_long", "data.content");
   });
 
   it("keeps captions short in the summary when a caption is 60 000 characters", () => {
@@ -905,12 +991,34 @@ describe("message types and summaries", () => {
     ["a path traversal", ".."],
     ["a slash", "a/b"],
     ["a query", "a?b"],
-  ])("rejects with invalid_media_id when media.id is %s", (_label, id) => {
-    expectRejected(
-      received({ "data.messageType": "image", "data.media": { ...media, id } }),
-      "invalid_media_id",
-      "data.media.id",
+  ])("keeps the media without a download ID, flagged, when media.id is %s", (_label, id) => {
+    const message = expectReceived(received({ "data.messageType": "image", "data.media": { ...media, id } }));
+    expect(message.media?.mimeType).toBe(media.mimeType);
+    expect(message.media?.id).toBeUndefined();
+    expectWarned(message, "invalid_media_id", "data.media.id");
+  });
+
+  it.each([
+    ["true", true],
+    ["false", false],
+    ["TRUE", true],
+  ])("reads media.animated %j (a string, as the docs type it) as a boolean", (value, expected) => {
+    const message = expectReceived(
+      received({ "data.messageType": "sticker", "data.media": { ...media, animated: value } }),
     );
+    expect(message.media?.animated).toBe(expected);
+    expect(message.warnings).toEqual([]);
+  });
+
+  it.each([
+    ["without type", { buttonReply: { id: "agree", title: "I agree" } }, "[button reply] I agree"],
+    ["without title", { type: "buttonReply", buttonReply: { id: "agree" } }, "[button reply] agree"],
+    ["with only a list id", { listReply: { id: "priority_mail" } }, "[list reply] priority_mail"],
+    ["empty", {}, "[interactive]"],
+  ])("accepts an interactive reply %s, with no warning (every field is optional)", (_label, interactive, summary) => {
+    const message = expectReceived(received({ "data.messageType": "interactive", "data.interactive": interactive }));
+    expect(message.summary).toBe(summary);
+    expect(message.warnings).toEqual([]);
   });
 });
 
@@ -988,6 +1096,14 @@ describe("envelopes and schemas", () => {
 
   it("rejects with unsupported_schema when the event has both specversion and eventType", () => {
     expectRejected(received({ specversion: "1.0" }), "unsupported_schema");
+  });
+
+  it("reads a CloudEvent whose attribute is spelled specVersion, as in the Event Grid spec's examples", () => {
+    const event = rawFixtureEvent(ACS_EVENTS, "cloudevents-received-text-bsuid-only.json");
+    const { specversion, ...rest } = event;
+    const message = expectReceived(parseAdvancedMessageEvent({ ...rest, specVersion: specversion }));
+    expect(message.envelope.schema).toBe("cloudevents");
+    expect(message.fromBsuid).toBe(expectReceived(parseAdvancedMessageEvent(event)).fromBsuid);
   });
 
   it("rejects with unsupported_schema when specversion is not 1.0", () => {
@@ -1082,30 +1198,34 @@ describe("malformed input", () => {
     expectRejected(received({ data }), "invalid_type", "data");
   });
 
-  const wrongTypes: [string, unknown, string][] = [
-    ["id", 5, "invalid_type"],
-    ["eventType", 5, "invalid_type"],
-    ["subject", 5, "invalid_type"],
-    ["eventTime", 5, "invalid_type"],
-    ["topic", {}, "invalid_type"],
-    ["data.to", 42, "invalid_type"],
+  // What the event cannot be processed without: its envelope and its channel.
+  const structuralWrongTypes: [string, unknown][] = [
+    ["id", 5],
+    ["eventType", 5],
+    ["subject", 5],
+    ["eventTime", 5],
+    ["topic", {}],
+    ["data.to", 42],
+  ];
+
+  // Everything else is kept, with a warning naming the field.
+  const toleratedWrongTypes: [string, unknown, string][] = [
     ["data.from", 14255551234, "invalid_type"],
-    ["data.fromBSUID", {}, "invalid_type"],
-    ["data.messageId", 1, "invalid_type"],
+    ["data.fromBSUID", {}, "invalid_bsuid"],
+    ["data.messageId", 1, "invalid_message_id"],
     ["data.messageType", ["text"], "invalid_type"],
     ["data.channelType", true, "invalid_type"],
     ["data.content", 5, "invalid_type"],
-    ["data.receivedTimestamp", 1_700_000_000, "invalid_type"],
-    ["data.receivedTimeStamp", [], "invalid_type"],
+    ["data.receivedTimestamp", 1_700_000_000, "invalid_timestamp"],
     ["data.media", "x", "invalid_type"],
     ["data.media.mimeType", 1, "invalid_type"],
-    ["data.media.id", 1, "invalid_type"],
+    ["data.media.id", 1, "invalid_media_id"],
     ["data.media.fileName", 1, "invalid_type"],
     ["data.media.caption", {}, "invalid_type"],
     ["data.media.animated", "yes", "invalid_type"],
     ["data.context", [], "invalid_type"],
     ["data.context.from", 1, "invalid_type"],
-    ["data.context.id", 1, "invalid_type"],
+    ["data.context.id", 1, "invalid_message_id"],
     ["data.button", 1, "invalid_type"],
     ["data.button.text", 1, "invalid_type"],
     ["data.button.payload", false, "invalid_type"],
@@ -1113,13 +1233,12 @@ describe("malformed input", () => {
     ["data.interactive.type", 1, "invalid_type"],
     ["data.interactive.buttonReply", "x", "invalid_type"],
     ["data.interactive.buttonReply.id", 1, "invalid_type"],
-    ["data.interactive.buttonReply.title", null, "missing_field"],
     ["data.interactive.listReply", 2, "invalid_type"],
     ["data.interactive.listReply.id", {}, "invalid_type"],
     ["data.interactive.listReply.title", 3, "invalid_type"],
     ["data.interactive.listReply.description", 4, "invalid_type"],
     ["data.reaction", true, "invalid_type"],
-    ["data.reaction.messageId", 5, "invalid_type"],
+    ["data.reaction.messageId", 5, "invalid_message_id"],
     ["data.reaction.emoji", 1, "invalid_type"],
   ];
 
@@ -1127,33 +1246,52 @@ describe("malformed input", () => {
     const message = expectReceived(parseAdvancedMessageEvent(KITCHEN_SINK_EVENT));
     expect(message.media?.animated).toBe(false);
     expect(message.interactive?.listReply?.description).toBe("1-3 days");
+    expect(message.warnings).toEqual([]);
   });
 
-  it.each(wrongTypes)("rejects a received event when %s is %j", (field, value, code) => {
-    expectRejected(parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { [field]: value })), code, field);
+  it.each(structuralWrongTypes)("rejects a received event with invalid_type when %s is %j", (field, value) => {
+    expectRejected(parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { [field]: value })), "invalid_type", field);
   });
 
-  it.each([
-    ["data.from", 42],
-    ["data.to", 14255551234],
-    ["data.toBSUID", ["US.1"]],
-    ["data.status", 5],
-    ["data.channelType", 1],
-    ["data.error", "x"],
-    ["data.error.channelCode", {}],
-    ["data.error.channelCode", 1.5],
-    ["data.error.channelMessage", 5],
-  ])("rejects a status event with invalid_type when %s is %j", (field, value) => {
-    expectRejected(status({ "data.status": "Failed", [field]: value }), "invalid_type", field);
+  it.each(toleratedWrongTypes)("keeps a received event, flagged, when %s is %j", (field, value, code) => {
+    const message = expectReceived(parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { [field]: value })));
+    expect(message.fromBsuid ?? message.fromPhone).toBeDefined();
+    expectWarned(message, code, field);
+  });
+
+  it("rejects a status event with invalid_type when its channel data.from is a number", () => {
+    expectRejected(status({ "data.status": "Failed", "data.from": 42 }), "invalid_type", "data.from");
   });
 
   it.each([
-    ["id", "i".repeat(5000)],
-    ["data.channelType", "w".repeat(257)],
-    ["data.media.caption", "c".repeat(64 * 1024 + 1)],
-    ["data.interactive.buttonReply.title", "t".repeat(64 * 1024 + 1)],
-  ])("rejects with field_too_long when %s is oversized", (field, value) => {
-    expectRejected(parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { [field]: value })), "field_too_long", field);
+    ["data.to", 14255551234, "invalid_type"],
+    ["data.toBSUID", ["US.1"], "invalid_bsuid"],
+    ["data.status", 5, "invalid_type"],
+    ["data.channelType", 1, "invalid_type"],
+    ["data.error", "x", "invalid_type"],
+    ["data.error.channelCode", {}, "invalid_type"],
+    ["data.error.channelCode", 1.5, "invalid_type"],
+    ["data.error.channelMessage", 5, "invalid_type"],
+  ])("keeps a status event, flagged, when %s is %j", (field, value, code) => {
+    expectWarned(expectStatus(status({ "data.status": "Failed", [field]: value })), code, field);
+  });
+
+  it("rejects with field_too_long when the envelope id is oversized", () => {
+    expectRejected(
+      parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { id: "i".repeat(5000) })),
+      "field_too_long",
+      "id",
+    );
+  });
+
+  it.each([
+    ["data.channelType", "w".repeat(257), 256],
+    ["data.media.caption", "c".repeat(64 * 1024 + 1), 64 * 1024],
+    ["data.interactive.buttonReply.title", "t".repeat(64 * 1024 + 1), 64 * 1024],
+  ])("keeps the first characters, flagged, when %s is oversized", (field, value, kept) => {
+    const message = expectReceived(parseAdvancedMessageEvent(patched(KITCHEN_SINK_EVENT, { [field]: value })));
+    const warning = expectWarned(message, "field_too_long", field);
+    expect(warning.message).toContain(String(kept));
   });
 
   it.each(["data", "id", "eventType", "data.from", "data.fromBSUID", "data.media", "data.media.caption"])(
@@ -1222,11 +1360,12 @@ describe("malformed input", () => {
     expectRejected(parseAdvancedMessageEvent(event), "missing_field", "data.to");
   });
 
-  it("rejects without looping when media is the data object itself", () => {
+  it("keeps the message, without looping, when media is the data object itself", () => {
     const event = patched(RECEIVED_EVENT, {});
     const data = event.data as Json;
     data.media = data;
-    expectRejected(parseAdvancedMessageEvent(event), "missing_field", "data.media.mimeType");
+    const message = expectReceived(parseAdvancedMessageEvent(event));
+    expectWarned(message, "missing_mime_type", "data.media.mimeType");
   });
 
   it("returns values that share nothing with the input when the input is mutated afterwards", () => {
