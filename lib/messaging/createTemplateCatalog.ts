@@ -14,10 +14,14 @@ export interface TemplateCatalog {
 const DEFAULT_TTL_MS = 10 * 60 * 1000;
 
 /**
- * Creates a catalog answering from the `AUTHENTICATION_TEMPLATES` setting and, when given, from ACS's template listing
- * (cached per channel, so sends do not list templates every time). A failed listing falls back to the last listing
- * seen for the channel, however old, or else to the setting alone, and is retried on a later send: sending must not
- * depend on the listing being up.
+ * Creates a catalog answering from the `AUTHENTICATION_TEMPLATES` setting, from templates WhatsApp refused for a BSUID
+ * ({@link TemplateCatalog.learnAuthenticationTemplate}) and, when given, from ACS's template listing (cached per
+ * channel, so sends do not list templates every time). The listing marks a template as an authentication one by an
+ * OTP button among its components or an `AUTHENTICATION` category wherever the payload carries one (see
+ * `summarizeTemplateItem`); a template whose listed content cannot be read counts as not known to be one.
+ *
+ * A failed listing falls back to the last listing seen for the channel, however old, or else to the setting alone,
+ * and is retried on a later send: sending must not depend on the listing being up.
  */
 export function createTemplateCatalog(options: {
   configured: ReadonlySet<string>;

@@ -1,28 +1,17 @@
 import { isUnexpected } from "@azure-rest/communication-messages";
 import { UpstreamError, errorFromAcsResponse, errorFromThrown } from "./UpstreamError";
 import type { AcsMessagesClient } from "./createAcsMessagesClient";
+import { summarizeTemplateItem, type TemplateSummary } from "./summarizeTemplateItem";
 
-/** A WhatsApp template registered on a channel, with what the reply logic needs to choose one. */
-export interface TemplateSummary {
-  name: string;
-  language: string;
-  /** ACS's aggregated status: `approved`, `rejected`, `pending` or `paused` (lower case). */
-  status: string;
-  /**
-   * Meta's category, upper case (`AUTHENTICATION`, `MARKETING`, `UTILITY`), when ACS passed it on. ACS documents the
-   * item's `content` only as "the payload returned from WhatsApp API", so the category is read from there and may be
-   * missing.
-   */
-  category: string | undefined;
-  /** True for authentication (one-tap, zero-tap, copy-code) templates, which WhatsApp refuses to send to BSUIDs. */
-  isAuthentication: boolean;
-}
+export type { TemplateSummary } from "./summarizeTemplateItem";
 
 const MAX_PAGES = 100;
 
 /**
- * Lists a channel's templates (`GET /messages/channels/{channelId}/templates`), following `nextLink` pages.
- * Throws `UpstreamError` or `UpstreamTransientError` on failure.
+ * Lists a channel's templates (`GET /messages/channels/{channelId}/templates`), following `nextLink` pages, and reads
+ * each item with {@link summarizeTemplateItem}: an item whose `content` cannot be read is kept as not known to be an
+ * authentication template, an item without a name is skipped, and a page without a `value` array holds nothing.
+ * Throws `UpstreamError` or `UpstreamTransientError` when ACS fails, never because of what a page holds.
  */
 export async function listTemplates(
   client: AcsMessagesClient,
@@ -42,16 +31,21 @@ export async function listTemplates(
   const origin = new URL(page.request.url).origin;
 
   for (let pages = 1; ; pages += 1) {
-    for (const item of page.body.value ?? []) templates.push(summarize(item));
-    const nextLink = page.body.nextLink;
-    if (typeof nextLink !== "string" || nextLink === "") return templates;
+    const body: { value?: unknown; nextLink?: unknown } =
+      typeof page.body === "object" && page.body !== null ? page.body : {};
+    for (const item of Array.isArray(body.value) ? (body.value as unknown[]) : []) {
+      const summary = summarizeTemplateItem(item);
+      if (summary !== undefined) templates.push(summary);
+    }
+    if (typeof body.nextLink !== "string" || body.nextLink === "") return templates;
+    const nextUrl = URL.parse(body.nextLink, origin);
     // A signed request (or a bearer token) must not be sent to whatever host a response names.
-    if (new URL(nextLink, origin).origin !== origin || pages >= MAX_PAGES) {
+    if (nextUrl === null || nextUrl.origin !== origin || pages >= MAX_PAGES) {
       throw new UpstreamError("ACS returned an unusable nextLink while listing templates", { status: 200 });
     }
     let next;
     try {
-      next = await client.pathUnchecked(new URL(nextLink, origin).href).get();
+      next = await client.pathUnchecked(nextUrl.href).get();
     } catch (error) {
       throw errorFromThrown(error, "template listing");
     }
@@ -60,31 +54,4 @@ export async function listTemplates(
     }
     page = next as typeof page;
   }
-}
-
-function summarize(item: {
-  name: string;
-  language: string;
-  status: string;
-  kind: string;
-  content?: unknown;
-}): TemplateSummary {
-  const category = categoryOf(item);
-  return {
-    name: item.name,
-    language: item.language,
-    status: String(item.status).toLowerCase(),
-    category,
-    isAuthentication: category === "AUTHENTICATION",
-  };
-}
-
-function categoryOf(item: { content?: unknown }): string | undefined {
-  for (const source of [item, item.content]) {
-    if (typeof source === "object" && source !== null && !Array.isArray(source)) {
-      const category = (source as Record<string, unknown>).category;
-      if (typeof category === "string" && category !== "") return category.toUpperCase();
-    }
-  }
-  return undefined;
 }

@@ -95,7 +95,8 @@ export type InteractiveAction =
       type: "list";
       /** The label of the button that opens the list. */
       title: string;
-      sections: { title: string; rows: { id: string; title: string; description?: string }[] }[];
+      /** Each row needs a description: ACS requires it (`ActionGroupItem`: id, title, description). */
+      sections: { title: string; rows: { id: string; title: string; description: string }[] }[];
     }
   | { type: "url"; title: string; url: string };
 
@@ -360,16 +361,17 @@ function parseAction(raw: unknown, field: string): InteractiveAction {
               const id = requireText(row.id, `${rowAt}.id`, WHATSAPP_LIMITS.listRowIdLength);
               if (ids.has(id)) fail(`${rowAt}.id`, `duplicates the row ID "${id}"`);
               ids.add(id);
-              const parsed = {
+              return {
                 id,
                 title: requireText(row.title, `${rowAt}.title`, WHATSAPP_LIMITS.listRowTitleLength),
+                // Required by ACS (TypeSpec `ActionGroupItem`, every api-version with `interactiveMessage.action`),
+                // though Meta's own API makes it optional.
+                description: requireText(
+                  row.description,
+                  `${rowAt}.description`,
+                  WHATSAPP_LIMITS.listRowDescriptionLength,
+                ),
               };
-              const description = optionalText(
-                row.description,
-                `${rowAt}.description`,
-                WHATSAPP_LIMITS.listRowDescriptionLength,
-              );
-              return withOptional(parsed, "description", description);
             },
           );
           return { title: sectionTitle, rows };
@@ -412,6 +414,7 @@ function length(text: string): number {
 }
 
 function requireText(value: unknown, field: string, max: number): string {
+  if (value === undefined) return fail(field, "is required");
   if (typeof value !== "string") return fail(field, "must be a string");
   if (value.trim().length === 0) fail(field, "must not be empty");
   if (length(value) > max) fail(field, `must be at most ${max} characters`);
@@ -423,6 +426,7 @@ function optionalText(value: unknown, field: string, max: number): string | unde
 }
 
 function requireNumber(value: unknown, field: string, min: number, max: number): number {
+  if (value === undefined) return fail(field, "is required");
   if (typeof value !== "number" || !Number.isFinite(value)) return fail(field, "must be a number");
   if (value < min || value > max) fail(field, `must be between ${min} and ${max}`);
   return value;

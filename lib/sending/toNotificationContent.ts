@@ -59,7 +59,7 @@ export type WireInteractiveAction =
       content: {
         kind: "group";
         title: string;
-        groups: { title: string; items: { id: string; title: string; description?: string }[] }[];
+        groups: { title: string; items: { id: string; title: string; description: string }[] }[];
       };
     }
   | { kind: "whatsAppUrlAction"; content: { kind: "url"; title: string; url: string } };
@@ -178,11 +178,7 @@ function toWireAction(action: InteractiveAction): WireInteractiveAction {
           title: action.title,
           groups: action.sections.map((section) => ({
             title: section.title,
-            items: section.rows.map((row) => ({
-              id: row.id,
-              title: row.title,
-              ...optional("description", row.description),
-            })),
+            items: section.rows.map((row) => ({ id: row.id, title: row.title, description: row.description })),
           })),
         },
       };

@@ -9,28 +9,17 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createRepeatabilityStore, type StoredResponse } from "./createRepeatabilityStore";
+import { refuseTemplateSend, toListedTemplate, type EmulatorTemplate } from "./emulatorTemplates";
 import {
   EMULATED_API_VERSIONS,
-  isBsuidRecipient,
+  READ_RECEIPT_API_VERSIONS,
   validateNotification,
+  validateReadReceipt,
   type EmulatorError,
-  type ValidNotification,
 } from "./validateNotification";
 import { verifyAcsHmac } from "./verifyAcsHmac";
 
-/** A WhatsApp template the emulator lists and applies rules to. */
-export interface EmulatorTemplate {
-  name: string;
-  language: string;
-  /** Meta's category; `AUTHENTICATION` templates are refused for BSUID recipients (WhatsApp error 131062). */
-  category: "AUTHENTICATION" | "MARKETING" | "UTILITY" | (string & {});
-  /** ACS's aggregated status; `approved` when omitted. */
-  status?: "approved" | "rejected" | "pending" | "paused";
-  /** The channel that owns it; every configured channel when omitted. */
-  channelId?: string;
-  /** Meta's template components, passed through in `content.components`. */
-  components?: unknown[];
-}
+export type { EmulatorTemplate } from "./emulatorTemplates";
 
 /** An injected failure for the next matching request. */
 export type EmulatorFault =
@@ -46,7 +35,16 @@ export type EmulatorFault =
   | { dropConnection: true; operation?: EmulatorOperation };
 
 /** The operations the emulator serves. */
-export type EmulatorOperation = "send" | "media" | "templates";
+export type EmulatorOperation = "send" | "readReceipt" | "media" | "templates";
+
+/** A read receipt the emulator accepted (`POST /messages/readreceipts:send`, 202). */
+export interface SentReadReceipt {
+  channelId: string;
+  /** The message marked as read. */
+  messageId: string;
+  typingIndicator: boolean;
+  receivedAt: Date;
+}
 
 /** A send the emulator accepted (202). */
 export interface SentMessage {
@@ -100,6 +98,8 @@ export interface AcsMessagesEmulator {
   readonly accessKey: string;
   /** Accepted sends, oldest first. Repeats answered from the repeatability store are not added again. */
   readonly sent: readonly SentMessage[];
+  /** Accepted read receipts, oldest first. */
+  readonly readReceipts: readonly SentReadReceipt[];
   /** Every request answered, oldest first. */
   readonly requests: readonly EmulatorRequestRecord[];
   /** Makes `GET /messages/streams/{id}` serve `content`. */
@@ -109,7 +109,7 @@ export interface AcsMessagesEmulator {
   failNext(fault: EmulatorFault): void;
   /** Adds a listener for accepted sends; returns a function removing it. */
   onSent(listener: (message: SentMessage) => void | Promise<void>): () => void;
-  /** Forgets sends, requests, faults and repeatability state (not media, templates or listeners). */
+  /** Forgets sends, read receipts, requests, faults and repeatability state (not media, templates or listeners). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -121,8 +121,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * `/messages/streams/{id}`, `/messages/channels/{id}/templates`) that authenticates, validates and answers the way the
  * service does, so the real `@azure-rest/communication-messages` client can be exercised without Azure.
  *
- * Error codes are the emulator's own (ACS documents few); the response shapes (`{ error: { code, message, target } }`
- * plus `x-ms-error-code`) are the service's.
+ * Error codes other than WhatsApp's (`131062`, `132001`) are the emulator's own (ACS documents few); the response
+ * shapes (`{ error: { code, message, target } }` plus `x-ms-error-code`) are the service's.
  */
 export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOptions): Promise<AcsMessagesEmulator> {
   const accessKey = options.accessKey ?? randomBytes(32).toString("base64");
@@ -131,6 +131,7 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
   const media = new Map<string, { content: Buffer; contentType: string }>();
   const faults: EmulatorFault[] = [];
   const sent: SentMessage[] = [];
+  const readReceipts: SentReadReceipt[] = [];
   const requests: EmulatorRequestRecord[] = [];
   const listeners = new Set<(message: SentMessage) => void | Promise<void>>();
   if (options.onSent) listeners.add(options.onSent);
@@ -241,6 +242,18 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
       return answer(status, payload, { ...headers, "repeatability-result": "accepted" });
     }
 
+    if (route.operation === "readReceipt") {
+      const receipt = processReadReceipt(body, apiVersion);
+      const response: StoredResponse =
+        "code" in receipt
+          ? { status: receipt.status, headers: { "x-ms-error-code": receipt.code }, body: errorBody(receipt) }
+          : { status: 202, headers: {}, body: undefined };
+      if (decision.action === "process") repeatability.remember(decision, response);
+      const repeatabilityHeader: Record<string, string> =
+        decision.action === "process" ? { "repeatability-result": "accepted" } : {};
+      return answer(response.status, response.body, { ...response.headers, ...repeatabilityHeader });
+    }
+
     const result = processSend(
       body,
       apiVersion,
@@ -262,6 +275,27 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     if ("sent" in result) notify(result.sent);
   }
 
+  function processReadReceipt(raw: Buffer, apiVersion: string): SentReadReceipt | EmulatorError {
+    if (!READ_RECEIPT_API_VERSIONS.has(apiVersion)) {
+      return {
+        status: 404,
+        code: "NotFound",
+        message: `api-version ${apiVersion} has no read receipt operation; use ${[...READ_RECEIPT_API_VERSIONS].join(", ")}.`,
+      };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return { status: 400, code: "InvalidRequestBody", message: "The request body is not valid JSON." };
+    }
+    const validation = validateReadReceipt(parsed, channels);
+    if ("code" in validation) return validation;
+    const receipt: SentReadReceipt = { ...validation, receivedAt: new Date() };
+    readReceipts.push(receipt);
+    return receipt;
+  }
+
   function processSend(
     raw: Buffer,
     apiVersion: string,
@@ -276,7 +310,7 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     }
     const validation = validateNotification(parsed, apiVersion, channels);
     if ("code" in validation) return { error: validation };
-    const refusal = applyChannelRules(validation);
+    const refusal = refuseTemplateSend(validation, templatesOf(validation.channelId));
     if (refusal !== undefined) return { error: refusal };
     const message: SentMessage = {
       messageId: randomUUID(),
@@ -293,24 +327,6 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     return { sent: message };
   }
 
-  /** WhatsApp's own refusals, applied by rule so tests see them without asking. */
-  function applyChannelRules(notification: ValidNotification): EmulatorError | undefined {
-    if (notification.kind !== "template" || !isBsuidRecipient(notification.to)) return undefined;
-    const template = notification.body.template as { name: string; language: string };
-    const known = templatesOf(notification.channelId).find(
-      (candidate) => candidate.name === template.name && candidate.language === template.language,
-    );
-    if (known?.category.toUpperCase() !== "AUTHENTICATION") return undefined;
-    return {
-      status: 400,
-      code: "131062",
-      message:
-        `(#131062) Template ${template.name} is an authentication template; authentication templates can only be ` +
-        "sent to phone numbers, not to business-scoped user IDs (BSUIDs).",
-      target: "to",
-    };
-  }
-
   function templatesOf(channelId: string): EmulatorTemplate[] {
     return templates.filter(
       (template) => template.channelId === undefined || template.channelId.toLowerCase() === channelId.toLowerCase(),
@@ -319,25 +335,11 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
 
   function listTemplatePage(channelId: string, url: URL, apiVersion: string) {
     const all = templatesOf(channelId);
-    const pageSize = Math.min(Math.max(Number(url.searchParams.get("maxpagesize")) || 100, 1), 100);
+    // The SDK sends `maxpagesize`; the 2025 specs name the parameter `maxPageSize`.
+    const requested = url.searchParams.get("maxpagesize") ?? url.searchParams.get("maxPageSize");
+    const pageSize = Math.min(Math.max(Number(requested) || 100, 1), 100);
     const skip = Math.max(Number(url.searchParams.get("skipToken")) || 0, 0);
-    const value = all.slice(skip, skip + pageSize).map((template) => {
-      const status = template.status ?? "approved";
-      return {
-        name: template.name,
-        language: template.language,
-        status,
-        kind: "whatsApp",
-        // Shaped like Meta's template object, which ACS documents as the source of `content`.
-        content: {
-          name: template.name,
-          language: template.language,
-          status: status.toUpperCase(),
-          category: template.category,
-          components: template.components ?? [],
-        },
-      };
-    });
+    const value = all.slice(skip, skip + pageSize).map(toListedTemplate);
     const next = skip + pageSize;
     if (next >= all.length) return { value };
     const nextLink = new URL(`${baseUrl}/messages/channels/${encodeURIComponent(channelId)}/templates`);
@@ -385,6 +387,7 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     connectionString: `endpoint=${baseUrl}/;accesskey=${accessKey}`,
     accessKey,
     sent,
+    readReceipts,
     requests,
     addMedia(id, content, contentType) {
       media.set(id, { content: Buffer.from(content), contentType });
@@ -401,6 +404,7 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     },
     reset() {
       sent.length = 0;
+      readReceipts.length = 0;
       requests.length = 0;
       faults.length = 0;
       repeatability.clear();
@@ -415,10 +419,15 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
   };
 }
 
-type Route = { operation: "send" } | { operation: "media"; id: string } | { operation: "templates"; id: string };
+type Route =
+  | { operation: "send" }
+  | { operation: "readReceipt" }
+  | { operation: "media"; id: string }
+  | { operation: "templates"; id: string };
 
 function matchRoute(method: string, path: string): Route | undefined {
   if (method === "POST" && path === "/messages/notifications:send") return { operation: "send" };
+  if (method === "POST" && path === "/messages/readreceipts:send") return { operation: "readReceipt" };
   if (method !== "GET") return undefined;
   const stream = /^\/messages\/streams\/([^/]+)$/.exec(path);
   if (stream?.[1]) return { operation: "media", id: decodeURIComponent(stream[1]) };
@@ -466,7 +475,8 @@ function writeError(res: ServerResponse, error: EmulatorError, headers: Record<s
 }
 
 function writeJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string>): void {
-  const text = JSON.stringify(payload);
+  // `undefined` answers with no body (the read receipt's 202).
+  const text = payload === undefined ? "" : JSON.stringify(payload);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": String(Buffer.byteLength(text)),

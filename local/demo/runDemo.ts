@@ -14,7 +14,7 @@ import { startLocalStackWithSimulator, type SimulatorStack } from "../simulator/
 import type { SimulatedSend, SimulatedUserView } from "../simulator/createWhatsAppSimulator";
 import { createSimulatorClient, requestJson, requestRaw } from "../simulator/simulatorClient";
 
-/** The authentication template the demo sends (the local emulator lists it in the AUTHENTICATION category). */
+/** The authentication template the demo sends (the local emulator lists it with an OTP button). */
 export const DEMO_AUTH_TEMPLATE = "verification_code";
 
 /** Settings of {@link runDemo}. */

@@ -57,7 +57,7 @@ const FULL_IDENTIFIERS = [BSUID, "13491208655302741918", PARENT_BSUID, "11815799
 const text = { kind: "text", text: "Your order is on its way" };
 const utilityTemplate = { kind: "template", name: "order_shipped", language: "en_US" };
 const listedAuthTemplate = { kind: "template", name: "login_code", language: "en_US" };
-/** Not in ACS's listing; an authentication template only by the AUTHENTICATION_TEMPLATES setting. */
+/** Listed by ACS without an OTP button; an authentication template only by the AUTHENTICATION_TEMPLATES setting. */
 const configuredAuthTemplate = { kind: "template", name: "legacy_otp", language: "en_US" };
 
 const tls = loadAcsTestTls();
@@ -70,6 +70,8 @@ beforeAll(async () => {
     templates: [
       { name: "login_code", language: "en_US", category: "AUTHENTICATION" },
       { name: "order_shipped", language: "en_US", category: "UTILITY" },
+      // WhatsApp knows it as an authentication template, but its listing shows only a body.
+      { name: "legacy_otp", language: "en_US", category: "AUTHENTICATION", content: [{ type: "BODY", text: "{{1}}" }] },
     ],
   };
   hmac = await createAcsMessagesEmulator(options);
@@ -316,7 +318,7 @@ describe("sendMessage function: which address a send goes to", () => {
     expect(hmac.requests.some((request) => request.path.endsWith(`/channels/${CHANNEL}/templates`))).toBe(true);
   });
 
-  it("sends a template named in AUTHENTICATION_TEMPLATES to the phone although ACS does not list it", async () => {
+  it("sends a template named in AUTHENTICATION_TEMPLATES to the phone although ACS lists it without an OTP button", async () => {
     await contactWhoWrote({ bsuid: BSUID, phone: PHONE });
 
     const response = await send({ recipient: { bsuid: BSUID }, message: configuredAuthTemplate });

@@ -1,7 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTemplateCatalog } from "../../lib/messaging/createTemplateCatalog";
-import type { TemplateSummary } from "../../lib/sending/listTemplates";
+import { createAcsMessagesClient } from "../../lib/sending/createAcsMessagesClient";
+import { listTemplates, type TemplateSummary } from "../../lib/sending/listTemplates";
+import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { createTestLogger } from "../support/createTestLogger";
+import { publishedTemplateListings } from "../support/publishedExamples";
 
 const CHANNEL = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const OTHER_CHANNEL = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
@@ -149,5 +152,68 @@ describe("createTemplateCatalog", () => {
     listing.fail(false);
     await catalog.isAuthenticationTemplate(CHANNEL, "login_code");
     expect(listing.calls).toHaveLength(4);
+  });
+});
+
+/** The items of the published listings (each once), as the emulator lists them: content verbatim. */
+function publishedListingItems() {
+  const items = publishedTemplateListings().flatMap(
+    (listing) =>
+      (listing.response.body as { value?: { name: string; language: string; content?: unknown }[] }).value ?? [],
+  );
+  const byName = new Map(items.filter((item) => "content" in item).map((item) => [item.name, item]));
+  return [...byName.values()].map(({ name, language, content }) => ({ name, language, content }));
+}
+
+describe("createTemplateCatalog over ACS's template listing", () => {
+  let emulator: AcsMessagesEmulator;
+  beforeAll(async () => {
+    emulator = await createAcsMessagesEmulator({
+      channels: [CHANNEL],
+      templates: [
+        // The items of the published listing examples, content as published.
+        ...publishedListingItems(),
+        { name: "login_code", language: "en_US", category: "AUTHENTICATION" },
+        {
+          name: "zero_tap_code",
+          language: "en_US",
+          content: [{ type: "BUTTONS", buttons: [{ type: "OTP", otp_type: "ZERO_TAP" }] }],
+        },
+        {
+          name: "meta_object_code",
+          language: "en_US",
+          content: { name: "meta_object_code", category: "AUTHENTICATION", components: [] },
+        },
+        { name: "legacy_otp", language: "en_US", content: [{ type: "BODY", text: "{{1}} is your code." }] },
+        { name: "unreadable", language: "en_US", content: "<payload>" },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it.each([
+    ["sample_shipping_confirmation", false, "the published listing example (BODY, FOOTER)"],
+    ["login_code", true, "its listing holds a COPY_CODE OTP button"],
+    ["zero_tap_code", true, "its listing holds a ZERO_TAP OTP button"],
+    ["meta_object_code", true, "its listing is Meta's object with category AUTHENTICATION"],
+    ["legacy_otp", true, "only AUTHENTICATION_TEMPLATES names it"],
+    ["unreadable", false, "its listed content cannot be read"],
+    ["not_listed", false, "ACS does not list it"],
+  ])("answers for %s %s when %s", async (name, answer) => {
+    const client = createAcsMessagesClient(
+      { kind: "connectionString", connectionString: emulator.connectionString },
+      { retryOptions: { maxRetries: 0 } },
+    );
+    const logger = createTestLogger();
+    const catalog = createTemplateCatalog({
+      configured: new Set(["legacy_otp"]),
+      listTemplates: (channelId) => listTemplates(client, channelId, { maxPageSize: 2 }),
+      logger,
+    });
+
+    expect(await catalog.isAuthenticationTemplate(CHANNEL, name)).toBe(answer);
+    expect(logger.lines.filter((line) => line.includes("template listing failed"))).toEqual([]);
   });
 });

@@ -171,7 +171,7 @@ const kindCases: KindCase[] = [
             title: "Fast",
             rows: [
               { id: "express", title: "Express", description: "Next day" },
-              { id: "priority", title: "Priority" },
+              { id: "priority", title: "Priority", description: "Two days" },
             ],
           },
         ],
@@ -192,7 +192,7 @@ const kindCases: KindCase[] = [
                 title: "Fast",
                 items: [
                   { id: "express", title: "Express", description: "Next day" },
-                  { id: "priority", title: "Priority" },
+                  { id: "priority", title: "Priority", description: "Two days" },
                 ],
               },
             ],

@@ -15,7 +15,7 @@ function fieldOf(body: unknown): string | undefined {
 
 const buttons = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `b${i}`, title: `Button ${i}` }));
 const rows = (count: number, prefix = "r") =>
-  Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, title: `Row ${i}` }));
+  Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, title: `Row ${i}`, description: `About ${i}` }));
 
 describe("parseOutboundMessage", () => {
   it.each<OutboundMessage>([
@@ -146,6 +146,77 @@ describe("parseOutboundMessage", () => {
   it("names the field when the template name or language is malformed", () => {
     expect(fieldOf({ kind: "template", name: "Order Shipped", language: "en_US" })).toBe("message.name");
     expect(fieldOf({ kind: "template", name: "order_shipped", language: "english" })).toBe("message.language");
+  });
+
+  // What ACS refuses (models of the Messages TypeSpec), refused here first so the request never leaves the app.
+  const template = { kind: "template", name: "order_shipped", language: "en_US" };
+  const listOf = (row: Record<string, unknown>) => ({
+    kind: "interactive",
+    body: "Pick",
+    action: { type: "list", title: "Open", sections: [{ title: "S", rows: [row] }] },
+  });
+  it.each([
+    {
+      refusal: "a list row has no description (ActionGroupItem)",
+      body: listOf({ id: "r0", title: "Row" }),
+      field: "message.action.sections[0].rows[0].description",
+    },
+    {
+      refusal: "a list row's description is empty (ActionGroupItem)",
+      body: listOf({ id: "r0", title: "Row", description: " " }),
+      field: "message.action.sections[0].rows[0].description",
+    },
+    {
+      refusal: "a text value has no text (MessageTemplateText)",
+      body: { ...template, values: [{ kind: "text", name: "days" }] },
+      field: "message.values[0].text",
+    },
+    {
+      refusal: "a document value has no url (MessageTemplateDocument)",
+      body: { ...template, values: [{ kind: "document", name: "invoice", fileName: "a.pdf" }] },
+      field: "message.values[0].url",
+    },
+    {
+      refusal: "a location value has no longitude (MessageTemplateLocation)",
+      body: { ...template, values: [{ kind: "location", name: "shop", latitude: 47.6 }] },
+      field: "message.values[0].longitude",
+    },
+    {
+      refusal: "a value has no name (MessageTemplateValue)",
+      body: { ...template, values: [{ kind: "text", text: "3" }] },
+      field: "message.values[0].name",
+    },
+    {
+      refusal: "a button binding has no subType (WhatsAppMessageTemplateBindingsButton)",
+      body: {
+        ...template,
+        values: [{ kind: "quickAction", name: "track", payload: "t-1" }],
+        bindings: { kind: "whatsApp", buttons: [{ refValue: "track" }] },
+      },
+      field: "message.bindings.buttons[0].subType",
+    },
+    {
+      refusal: "a body binding has no refValue (WhatsAppMessageTemplateBindingsComponent)",
+      body: {
+        ...template,
+        values: [{ kind: "text", name: "days", text: "3" }],
+        bindings: { kind: "whatsApp", body: [{}] },
+      },
+      field: "message.bindings.body[0].refValue",
+    },
+    {
+      refusal: "a reaction has no emoji (ReactionNotificationContent)",
+      body: { kind: "reaction", messageId: "wamid.abc" },
+      field: "message.emoji",
+    },
+  ])("names $field when $refusal", ({ body, field }) => {
+    expect(fieldOf(body)).toBe(field);
+  });
+
+  it("says the field is required when it is missing", () => {
+    expect(() => parseOutboundMessage(listOf({ id: "r0", title: "Row" }))).toThrow(
+      "message.action.sections[0].rows[0].description is required",
+    );
   });
 
   it("names the field under the given prefix when one is passed", () => {

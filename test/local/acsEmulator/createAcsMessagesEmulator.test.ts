@@ -65,13 +65,23 @@ describe("createAcsMessagesEmulator", () => {
     expect(emulator.sent).toHaveLength(0);
   });
 
-  it("answers 400 InvalidRecipient with x-ms-error-code when the phone number has no leading +", async () => {
+  it("answers 202 when the phone number has no leading +, as in the spec's examples", async () => {
     const response = await post({ to: ["14255551234"], kind: "text", content: "Hi" });
 
-    expect(response.status).toBe("400");
-    expect(response.headers["x-ms-error-code"]).toBe("InvalidRecipient");
-    expect(response.body).toMatchObject({ error: { code: "InvalidRecipient", target: "to" } });
+    expect(response.status).toBe("202");
+    expect(response.body).toMatchObject({ receipts: [{ to: "14255551234" }] });
   });
+
+  it.each(["12345", "+04255551234", "tel:+14255551234"])(
+    "answers 400 InvalidRecipient with x-ms-error-code when the recipient is %s",
+    async (recipient) => {
+      const response = await post({ to: [recipient], kind: "text", content: "Hi" });
+
+      expect(response.status).toBe("400");
+      expect(response.headers["x-ms-error-code"]).toBe("InvalidRecipient");
+      expect(response.body).toMatchObject({ error: { code: "InvalidRecipient", target: "to" } });
+    },
+  );
 
   it("answers 400 when a BSUID has been reformatted", async () => {
     const response = await post({ to: [TEST_BSUID.toLowerCase()], kind: "text", content: "Hi" });
