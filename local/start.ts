@@ -4,6 +4,7 @@
  *
  *   node dist/local/start.js [--in-memory] [--port <n>]
  */
+import { ConfigurationError } from "../lib/errors";
 import { PortInUseError } from "./host/createLocalHost";
 import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
 import { publishStackState, stackStateDir, STACK_STATE_SETTINGS } from "./stack/stackState";
@@ -78,7 +79,13 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof PortInUseError) console.error(`Error: ${error.message}`);
-    else console.error(`Error: the local stack could not start: ${(error as Error).message}`);
+    else if (error instanceof ConfigurationError) {
+      console.error(
+        `Error: the local stack did not start: invalid settings (${error.problems.length} problem(s)):\n` +
+          error.problems.map((problem) => `  - ${problem}`).join("\n") +
+          "\nSettings come from local.settings.json (else local.settings.sample.json); environment variables win.",
+      );
+    } else console.error(`Error: the local stack could not start: ${(error as Error).message}`);
     return 1;
   }
 

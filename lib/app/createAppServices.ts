@@ -132,16 +132,35 @@ export function sendDepsOf(
 }
 
 let shared: Promise<AppServices> | undefined;
+let settingsCheck: { config: AppConfig } | { error: ConfigurationError } | undefined;
 
 /**
- * The process-wide services, created on first use from `process.env`: config is validated once (a bad setting fails
- * every invocation with one error naming every problem) and tables are created once. A failed start-up is not cached,
- * so a transient storage outage heals on the next invocation.
+ * The app's settings from `process.env`, validated once per process: Azure restarts the app when its settings change,
+ * and the routes file is part of the deployment. Invalid settings throw the same {@link ConfigurationError} (naming
+ * every problem) at once on every call, before anything reaches storage.
+ */
+export function getStartupConfig(): AppConfig {
+  if (!settingsCheck) {
+    try {
+      settingsCheck = { config: loadConfig(process.env) };
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      settingsCheck = { error };
+    }
+  }
+  if ("error" in settingsCheck) throw settingsCheck.error;
+  return settingsCheck.config;
+}
+
+/**
+ * The process-wide services, created on first use: settings are validated once ({@link getStartupConfig}; bad ones
+ * fail every invocation at once with one error naming every problem) and tables are created once. A failed table
+ * creation is not cached, so a transient storage outage heals on the next invocation.
  */
 export function getAppServices(): Promise<AppServices> {
   if (!shared) {
     shared = (async () => {
-      const services = createAppServices(loadConfig(process.env));
+      const services = createAppServices(getStartupConfig());
       await ensureTables(services.tables);
       return services;
     })();
@@ -150,9 +169,10 @@ export function getAppServices(): Promise<AppServices> {
   return shared;
 }
 
-/** Forgets the shared services (tests switch configuration between files). */
+/** Forgets the shared services and the settings read (tests switch configuration between files). */
 export function resetAppServices(): void {
   shared = undefined;
+  settingsCheck = undefined;
 }
 
 /**

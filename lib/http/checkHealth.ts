@@ -1,4 +1,5 @@
 import { RestError } from "@azure/data-tables";
+import { ConfigurationError } from "../errors";
 import type { AppTables } from "../storage/createTableClients";
 import { isTableMissing } from "../storage/isTableMissing";
 import type { ApiResponse } from "./apiTypes";
@@ -19,4 +20,15 @@ export async function checkHealth(tables: Pick<AppTables, "contacts">): Promise<
     }
   }
   return { status: 200, body: { status: "healthy", storage: "reachable", storageLatencyMs: Date.now() - started } };
+}
+
+/**
+ * `GET /api/health` when the app could not start: 503 naming every settings problem (the deployment's own answer to
+ * "why does nothing work"), or storage unreachable when the tables could not be created.
+ */
+export function startupFailureHealth(error: unknown): ApiResponse {
+  if (error instanceof ConfigurationError) {
+    return { status: 503, body: { status: "unhealthy", settings: "invalid", problems: [...error.problems] } };
+  }
+  return { status: 503, body: { status: "unhealthy", storage: "unreachable" } };
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { loadConfig } from "../../lib/config/loadConfig";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,
@@ -235,6 +236,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     });
 
+    // The settings the functions run with (and the routes file they name), validated before anything listens: bad
+    // ones stop start-up with one error naming every problem, rather than a Ready line and then only 503s.
+    loadConfig(process.env);
     const registrations = loadFunctionApp(appRoot, { fresh: true });
     let hostUrl = "";
     const webhook = createFunctionsWebhookDelivery({ hostUrl: () => hostUrl });

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isPortFree } from "../../../local/stack/ports";
@@ -63,6 +65,23 @@ describe("npm start (dist/local/start.js)", () => {
     const tablePort = Number(/Azurite tables http:\/\/127\.0\.0\.1:(\d+)/.exec(ready[0] ?? "")?.[1]);
     expect(await isPortFree(apiPort)).toBe(true);
     expect(await isPortFree(tablePort)).toBe(true);
+  });
+
+  it("exits 1 naming every settings and routes-file problem, before Ready, when the settings are wrong", async () => {
+    const routesFile = join(mkdtempSync(join(tmpdir(), "routes-")), "routes.json");
+    writeFileSync(
+      routesFile,
+      JSON.stringify({ routes: [{ name: "store", actions: [{ type: "store" }], stopProccessing: true }] }),
+    );
+    const result = await run(["--in-memory", "--port", "0"], {
+      SEND_ADDRESS_PREFERENCE: "nobody",
+      ROUTES_FILE: routesFile,
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).not.toContain("Ready:");
+    expect(result.stderr).toContain("invalid settings (2 problem(s))");
+    expect(result.stderr).toContain("SEND_ADDRESS_PREFERENCE must be bsuid or phone");
+    expect(result.stderr).toMatch(/routes file .*routes\.json: .*stopProccessing/);
   });
 
   it("prints the usage and exits 2 when given an unknown option", async () => {
