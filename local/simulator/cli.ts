@@ -10,15 +10,18 @@ import { HttpApiError, createSimulatorClient } from "./simulatorClient";
 
 const USAGE = `Usage: npm run simulator -- [--url <host url>] [--json] <command> [arguments]
 
-Drives the simulated WhatsApp users of a running local stack (npm start). Phone numbers and BSUIDs are printed masked;
---json prints the API's full answer instead.
+Drives the simulated WhatsApp users of a running local stack (npm start). BSUIDs are printed in full, as the app's API
+needs them (the simulator makes them up; they identify no one); phone numbers, which may be typed in with --phone, are
+masked. --json prints the API's full answer instead.
 
 Commands:
-  list                                  the users, their BSUIDs, and whether each business number sees their phone
+  list                                  the users, their BSUIDs, whether each business number sees their phone, and how
+                                        to look a user's contact up in the app
   show <userId>                         one user
   create-user [--country GB] [--phone +447700900123] [--name Alice]
               [--username [handle] | --no-username] [--contact-book | --no-contact-book] [--no-read]
-  send <userId> <type> [text...]        types: ${SIMULATED_MESSAGE_TYPES.join(", ")}
+  send <userId> <type> [text...]        types: ${SIMULATED_MESSAGE_TYPES.join(", ")}; prints the message ID and
+                                        the API calls that show the message and the contact
               [--channel <id>] [--caption <c>] [--file-name <f>] [--emoji <e>] [--reply-to <messageId>]
               [--id <button or row id>] [--title <t>] [--description <d>] [--payload <p>] [--message-type <t>]
   change-number <userId> [<phone>]      a new number (and so new BSUIDs); a made-up one when omitted
@@ -159,12 +162,16 @@ export async function runSimulatorCli(
         print(users, () => {
           if (users.length === 0) write("No simulated users yet: npm run simulator -- create-user --help");
           for (const user of users) writeUser(user, write);
+          if (users.length > 0) writeLookupHint(client.baseUrl, write);
         });
         return 0;
       }
       case "show": {
         const user = await client.getUser(need(args[0], "a user ID"));
-        print(user, () => writeUser(user, write));
+        print(user, () => {
+          writeUser(user, write);
+          writeLookupHint(client.baseUrl, write);
+        });
         return 0;
       }
       case "create-user": {
@@ -212,7 +219,11 @@ export async function runSimulatorCli(
         const sent = await client.send(userId, message as unknown as SimulatedMessage, {
           wait: !options.has("no-wait"),
         });
-        print(sent, () => writeSend(sent, write));
+        // The contact lives in the scope of the business number's portfolio, which the lookup has to name.
+        const portfolio = json
+          ? undefined
+          : (await client.info()).channels.find((channel) => channel.channelId === sent.channelId)?.portfolio;
+        print(sent, () => writeSend(sent, { baseUrl: client.baseUrl, portfolio }, write));
         return 0;
       }
       case "change-number": {
@@ -223,7 +234,7 @@ export async function runSimulatorCli(
           );
           for (const bsuid of change.bsuids) {
             write(
-              `  portfolio ${bsuid.portfolio}: BSUID ${maskIdentifier(bsuid.previous)} → ${maskIdentifier(bsuid.current)} (the old one is invalid now)`,
+              `  portfolio ${bsuid.portfolio}: BSUID ${bsuid.previous} → ${bsuid.current} (the old one is invalid now)`,
             );
           }
           write("  The new number has no interaction history: a username user's phone is hidden again.");
@@ -324,23 +335,38 @@ function writeUser(user: SimulatedUserView, write: (line: string) => void): void
   );
   for (const [portfolio, bsuid] of Object.entries(user.bsuids)) {
     const previous = user.previousBsuids[portfolio]?.length ?? 0;
-    write(
-      `  BSUID in portfolio ${portfolio}: ${maskIdentifier(bsuid)}${previous ? ` (${previous} earlier, invalidated)` : ""}`,
-    );
+    write(`  BSUID in portfolio ${portfolio}: ${bsuid}${previous ? ` (${previous} earlier, invalidated)` : ""}`);
   }
   for (const [channelId, visibility] of Object.entries(user.phoneVisibility)) {
     write(`  business number ${channelId}: phone ${visibility.visible ? "shown" : "HIDDEN"} (${visibility.reason})`);
   }
 }
 
-function writeSend(sent: SimulatedSend, write: (line: string) => void): void {
+/** The command that looks a contact up by BSUID in the app's API on the same local host. */
+export function contactLookupCommand(baseUrl: string, bsuid: string, portfolio: string | undefined): string {
+  const query = new URLSearchParams({ bsuid, ...(portfolio ? { scope: portfolio } : {}) });
+  return `curl "${baseUrl}/api/contacts?${query.toString()}"`;
+}
+
+function writeLookupHint(baseUrl: string, write: (line: string) => void): void {
+  write(`Look a user's contact up in the app: ${contactLookupCommand(baseUrl, "<BSUID>", "<portfolio>")}`);
+}
+
+function writeSend(
+  sent: SimulatedSend,
+  api: { baseUrl: string; portfolio: string | undefined },
+  write: (line: string) => void,
+): void {
   const data = sent.event.data as Record<string, unknown>;
+  const bsuid = String(data.fromBSUID);
   write(
     `${sent.userId} sent ${sent.messageType} to ${sent.channelId}: from ${data.from ? maskIdentifier(String(data.from)) : '""'}, ` +
-      `fromBSUID ${maskIdentifier(String(data.fromBSUID))}`,
+      `fromBSUID ${bsuid}`,
   );
   write(`  phone ${sent.phoneShown ? "shown" : "hidden"}: ${sent.visibility.reason}`);
   write(`  subject ${maskSubject(String(sent.event.subject))}`);
+  write(`  message ID ${sent.messageId}: curl ${api.baseUrl}/api/messages/${sent.messageId}`);
+  write(`  contact: ${contactLookupCommand(api.baseUrl, bsuid, api.portfolio)}`);
 }
 
 function describeEvent(event: Record<string, unknown>): string {
@@ -351,16 +377,15 @@ function describeEvent(event: Record<string, unknown>): string {
   }
   return (
     `${String(event.eventTime)} ${type} ${String(data.status)} to ${data.to ? maskIdentifier(String(data.to)) : '""'}` +
-    ` toBSUID ${maskIdentifier(data.toBSUID as string | undefined)} message ${String(data.messageId)}`
+    ` toBSUID ${typeof data.toBSUID === "string" && data.toBSUID ? data.toBSUID : "(none)"} message ${String(data.messageId)}`
   );
 }
 
-/** The subject with its sender segment masked. */
+/** The subject with its sender segment masked when it is a phone number (a BSUID is the simulator's own, shown). */
 export function maskSubject(subject: string): string {
-  return subject.replace(
-    /^(advancedMessage\/sender\/)([^/]+)/,
-    (_, head: string, sender: string) => `${head}${maskIdentifier(sender)}`,
-  );
+  return subject.replace(/^(advancedMessage\/sender\/)(\d+)(?=\/|$)/, (_, head: string, phone: string) => {
+    return `${head}${maskIdentifier(phone)}`;
+  });
 }
 
 if (require.main === module) {

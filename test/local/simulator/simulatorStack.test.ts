@@ -214,12 +214,32 @@ describe("npm run simulator (the CLI) against the stack", () => {
     const sent = await cli("send", user.id, "text", "hello", "there");
     expect(sent.code).toBe(0);
     expect(sent.output).toContain("phone hidden");
-    expect(sent.output).toContain(`subject advancedMessage/sender/GB.****`);
-    expect(sent.output).not.toContain(user.bsuids.default!);
+    expect(sent.output).toContain(`subject advancedMessage/sender/${user.bsuids.default}/recipient/`);
+    expect(sent.output).not.toContain(user.phone);
 
     const listed = await cli("list");
     expect(listed.output).toContain(`${user.id}: GB +44`);
+    expect(listed.output).toContain(`BSUID in portfolio default: ${user.bsuids.default}`);
+    expect(listed.output).toContain(`Look a user's contact up in the app: curl "${host}/api/contacts?bsuid=`);
     expect(listed.output).toContain("phone shown (username, but a message on this business number");
+    expect(listed.output).not.toContain(user.phone);
+  });
+
+  it("prints the message ID and the API calls that show the message and the contact, which answer", async () => {
+    const user = JSON.parse((await cli("create-user", "--country", "GB", "--json")).output) as SimulatedUserView;
+    const sent = await cli("send", user.id, "text", "where is my order?");
+    const messageCall = /message ID (\S+): curl (\S+)/.exec(sent.output);
+    const contactCall = /contact: curl "(\S+)"/.exec(sent.output);
+    expect(messageCall, sent.output).not.toBeNull();
+    expect(contactCall, sent.output).not.toBeNull();
+    expect(contactCall![1]).toBe(`${host}/api/contacts?bsuid=${user.bsuids.default}&scope=default`);
+
+    const message = await fetch(messageCall![2]!);
+    expect(message.status).toBe(200);
+    expect(await message.json()).toMatchObject({ messageId: messageCall![1], direction: "inbound" });
+    const contact = await fetch(contactCall![1]!);
+    expect(contact.status).toBe(200);
+    expect(await contact.json()).toMatchObject({ bsuid: user.bsuids.default, phone: user.phone });
   });
 
   it("sends every message type by name, and changes a number", async () => {
@@ -233,6 +253,8 @@ describe("npm run simulator (the CLI) against the stack", () => {
     expect((await cli("send", user.id, "unknown", "--message-type", "poll_vote")).code).toBe(0);
     const changed = await cli("change-number", user.id, "+447700900556");
     expect(changed.output).toContain("+44*******555 → +44*******556");
+    const after = JSON.parse((await cli("show", user.id, "--json")).output) as SimulatedUserView;
+    expect(changed.output).toContain(`BSUID ${user.bsuids.default} → ${after.bsuids.default}`);
   });
 
   it("exits 1 naming the problem for an unknown user, and 2 with the usage for an unknown command", async () => {
