@@ -39,6 +39,7 @@ export async function getMessage(
         error:
           message.errorCode || message.errorMessage ? { code: message.errorCode, message: message.errorMessage } : null,
         warnings: message.warnings,
+        followUp: message.followUp,
         history: message.history,
       },
     };

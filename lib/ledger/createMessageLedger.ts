@@ -50,7 +50,24 @@ export interface LedgerMessage {
   errorMessage: string | null;
   /** Inbound only: what was odd about the event that brought the message (see `MessageWarning`). */
   warnings: MessageWarning[];
+  /**
+   * Outbound template to a BSUID only: the template as sent, kept so that an authentication template WhatsApp refuses
+   * for the BSUID later (a `Failed` status with 131062) can be sent again to the phone. Null otherwise.
+   */
+  resendableTemplate: unknown;
+  /** What the app did about a failure of this message (e.g. sent it again to the phone), for people to read. */
+  followUp: FollowUp | null;
   history: StatusEntry[];
+}
+
+/** What the app did about a failed outbound message. */
+export interface FollowUp {
+  /** `resent_to_phone`, `needs_phone` (the user must share their number), or `not_resent` (see `reason`). */
+  action: "resent_to_phone" | "needs_phone" | "not_resent";
+  reason: string;
+  /** The message ID of the new send, for `resent_to_phone`. */
+  messageId?: string;
+  at: string;
 }
 
 type MessageEntity = {
@@ -71,6 +88,10 @@ type MessageEntity = {
   errorMessage?: string | null;
   /** JSON array of `MessageWarning`; absent when there were none. */
   warnings?: string | null;
+  /** JSON of the template sent, for outbound templates to a BSUID. */
+  resendableTemplate?: string | null;
+  /** JSON of a `FollowUp`. */
+  followUp?: string | null;
 };
 
 type StatusEntity = {
@@ -107,6 +128,8 @@ export interface OutboundRecord {
   at: string;
   addressedBy: "bsuid" | "phone";
   templateName: string | null;
+  /** The template as sent, when it went to a BSUID (see `LedgerMessage.resendableTemplate`). */
+  resendableTemplate?: unknown;
 }
 
 /** A delivery status to apply: a history entry plus the message it belongs to. */
@@ -126,6 +149,8 @@ export interface MessageLedger {
   /** Applies a delivery status: recorded in history once per event, current status only moves forward. */
   applyStatus(record: StatusRecord): Promise<{ duplicate: boolean; status: MessageStatus }>;
   getMessage(messageId: MessageId): Promise<LedgerMessage | undefined>;
+  /** Records what the app did about a failure of the message (the last follow-up wins; the same one again is a no-op). */
+  recordFollowUp(messageId: MessageId, followUp: FollowUp): Promise<void>;
 }
 
 const MESSAGE_ROW = "message";
@@ -133,25 +158,40 @@ const STATUS_ROW_PREFIX = "status|";
 const MAX_ATTEMPTS = 10;
 // Table Storage string properties hold at most 32K UTF-16 characters; summaries are short by design anyway.
 const MAX_SUMMARY = 1000;
-/** Warnings are bounded by the parser (20, each with a 200-character excerpt); this only guards the property limit. */
-const MAX_WARNINGS_JSON = 30_000;
+/**
+ * JSON properties (warnings, a kept template) stay under Table Storage's 32K-character property limit. Warnings are
+ * bounded by the parser anyway (20, each with a 200-character excerpt).
+ */
+const MAX_JSON_PROPERTY = 30_000;
 
 function storeWarnings(warnings: readonly MessageWarning[] | undefined): string | null {
   if (!warnings || warnings.length === 0) return null;
   const json = JSON.stringify(warnings);
-  if (json.length <= MAX_WARNINGS_JSON) return json;
+  if (json.length <= MAX_JSON_PROPERTY) return json;
   return JSON.stringify([
     { code: "more_warnings", field: "data", message: "The event's warnings were too long to keep." },
   ]);
 }
 
 function readWarnings(json: string | null | undefined): MessageWarning[] {
-  if (!json) return [];
+  const parsed = readJson(json);
+  return Array.isArray(parsed) ? (parsed as MessageWarning[]) : [];
+}
+
+/** The template to keep for a resend, when it fits in a table property (a template that large is not kept). */
+function resendableTemplateOf(record: OutboundRecord): { resendableTemplate?: string } {
+  if (record.resendableTemplate === undefined) return {};
+  const json = JSON.stringify(record.resendableTemplate);
+  return json.length <= MAX_JSON_PROPERTY ? { resendableTemplate: json } : {};
+}
+
+/** A JSON property as stored by this ledger; a row damaged by hand reads as absent rather than failing the read. */
+function readJson(json: string | null | undefined): unknown {
+  if (!json) return undefined;
   try {
-    const parsed = JSON.parse(json) as unknown;
-    return Array.isArray(parsed) ? (parsed as MessageWarning[]) : [];
+    return JSON.parse(json) as unknown;
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -213,6 +253,8 @@ function toMessage(entity: MessageEntity, history: StatusEntry[]): LedgerMessage
     errorCode: entity.errorCode ?? null,
     errorMessage: entity.errorMessage ?? null,
     warnings: readWarnings(entity.warnings),
+    resendableTemplate: readJson(entity.resendableTemplate) ?? null,
+    followUp: (readJson(entity.followUp) as FollowUp | undefined) ?? null,
     history,
   };
 }
@@ -268,6 +310,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
             at: record.at,
             addressedBy: record.addressedBy,
             templateName: record.templateName,
+            ...resendableTemplateOf(record),
           },
           "Merge",
         );
@@ -357,6 +400,17 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
       throw new ConcurrencyError(
         `Could not apply a status to message ${record.messageId} after ${MAX_ATTEMPTS} attempts`,
       );
+    },
+
+    async recordFollowUp(messageId, followUp) {
+      try {
+        await messages.upsertEntity<Pick<MessageEntity, "partitionKey" | "rowKey" | "followUp">>(
+          { partitionKey: messageId, rowKey: MESSAGE_ROW, followUp: JSON.stringify(followUp) },
+          "Merge",
+        );
+      } catch (error) {
+        throw asTransient("message follow-up", error);
+      }
     },
 
     async getMessage(messageId) {

@@ -31,6 +31,11 @@ export interface SendCommand {
   message: OutboundMessage;
   /** Same key, same result, nothing sent twice. */
   idempotencyKey?: string | undefined;
+  /**
+   * The template is known to be an authentication one (WhatsApp said so), whatever the catalog answers: it then goes
+   * only to a confirmed phone. Set when a template refused for a BSUID is sent again.
+   */
+  authenticationTemplate?: boolean;
 }
 
 /** What a send needs. */
@@ -157,7 +162,8 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
   const contact = await findRecipient(deps, command.recipient, channelId);
   const isAuthentication =
     command.message.kind === "template" &&
-    (await deps.templates.isAuthenticationTemplate(channelId, command.message.name));
+    (command.authenticationTemplate === true ||
+      (await deps.templates.isAuthenticationTemplate(channelId, command.message.name)));
   let choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
   assertCustomerServiceWindow(contact, channelId, command.message, now);
 
@@ -271,6 +277,11 @@ async function recordInLedger(deps: SendDeps, command: SendCommand, outcome: Sen
     at: at.toISOString(),
     addressedBy: outcome.addressedBy,
     templateName: command.message.kind === "template" ? command.message.name : null,
+    // Only a template to a BSUID can come back refused as an authentication template (131062) after it was accepted;
+    // it is kept so that it can then be sent to the phone.
+    ...(command.message.kind === "template" && outcome.addressedBy === "bsuid"
+      ? { resendableTemplate: command.message }
+      : {}),
   });
 }
 
