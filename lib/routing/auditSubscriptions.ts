@@ -78,6 +78,12 @@ export interface FilterRewrite {
   /** Things the rewrite cannot do by itself (e.g. picking out one person once they hide their number). */
   notes: string[];
   /**
+   * Present when the rewrite lets through more senders than the original: sender prefixes narrower than a country
+   * (an area code such as `1425`, a number range) can only be matched for BSUID senders by their country, so the
+   * rewrite admits every BSUID sender of `countries`.
+   */
+  widens?: { senderPrefixes: string[]; countries: string[] };
+  /**
    * Whether the rewrite, run through the filter engine with the same probes, delivers every form of every sender it
    * delivers at all, keeps everyone the original delivered, and keeps out BSUID senders the original meant to exclude.
    */
@@ -173,6 +179,8 @@ interface Diagnosis {
   fix: string;
   transforms: Transform[];
   notes: string[];
+  /** Sender digits narrower than a country whose BSUID stand-in is the whole country (see {@link FilterRewrite}). */
+  widens?: string[];
 }
 
 /** Audits every subscription in `input` (any shape {@link readSubscriptionsInput} reads). */
@@ -212,6 +220,7 @@ export function auditSubscription(subscription: SubscriptionUnderAudit): Subscri
   const findings: AuditFinding[] = [];
   const transforms: Transform[] = [];
   const notes: string[] = [];
+  const widened: string[] = [];
   const excluded = new Set<Situation>();
   for (const { part, observations, severity, caseOnly } of probe.causes()) {
     if (severity === "warning") for (const observation of observations) excluded.add(observation.situation);
@@ -226,10 +235,14 @@ export function auditSubscription(subscription: SubscriptionUnderAudit): Subscri
     });
     transforms.push(...diagnosis.transforms);
     for (const note of diagnosis.notes) if (!notes.includes(note)) notes.push(note);
+    for (const digits of diagnosis.widens ?? []) if (!widened.includes(digits)) widened.push(digits);
   }
   if (findings.length === 0) return { ...base, status: "ok", findings };
 
+  const widens = widened.length > 0 ? describeWidening(widened) : undefined;
+  if (widens) notes.unshift(widens.note);
   const rewrite = buildRewrite(filter, transforms, notes, probe, excluded);
+  if (widens) rewrite.widens = { senderPrefixes: widens.senderPrefixes, countries: widens.countries };
   const status = findings.some((finding) => finding.severity === "silent") ? "silent" : "warning";
   return { ...base, status, findings, rewrite };
 }
@@ -495,10 +508,12 @@ function diagnoseSubjectPrefix(value: string): Diagnosis {
     });
   }
   const callingCodeOnly = sender !== undefined && sender.digits === sender.callingCode;
-  const notes = callingCodeOnly || !sender ? [] : [personNote(sender.digits)];
+  const whole = sender !== undefined && isWholeNumber(sender.digits);
+  const notes = whole ? [personNote(sender.digits)] : [];
   return {
     kind: callingCodeOnly ? "calling-code-subject-prefix" : "phone-subject-prefix",
-    ...(sender && !callingCodeOnly ? { affects: personAffected([sender.digits]) } : {}),
+    ...(whole ? { affects: personAffected([sender.digits]) } : {}),
+    ...(sender && !callingCodeOnly && !whole ? { widens: [sender.digits] } : {}),
     why: callingCodeOnly
       ? `subjectBeginsWith "${value}" matches calling code ${sender!.digits} in the sender segment, but a user who ` +
         `hides their number appears there by BSUID (${countryList(sender!.digits)}), which starts with letters`
@@ -544,7 +559,8 @@ function diagnoseSubjectAdvanced(
   const codes = unique(senders.map((sender) => sender.digits));
   const prefixes = unique(codes.flatMap(bsuidPrefixes));
   const callingCodeOnly = senders.length > 0 && senders.every((sender) => sender.digits === sender.callingCode);
-  const personNotes = senders.filter((s) => s.digits !== s.callingCode).map((s) => personNote(s.digits));
+  const personNotes = senders.filter((s) => isWholeNumber(s.digits)).map((s) => personNote(s.digits));
+  const partial = senders.filter((s) => s.digits !== s.callingCode && !isWholeNumber(s.digits)).map((s) => s.digits);
   const listed = values.map((value) => `"${mask(value)}"`).join(", ");
 
   if (op === "StringBeginsWith" || op === "StringContains" || op === "StringIn") {
@@ -568,6 +584,7 @@ function diagnoseSubjectAdvanced(
         ` the BSUID prefixes of ${countryList(codes)} to the same filter (values in one filter are ORed)`,
       transforms: [{ op: "replaceAdvanced", index: part.index!, with: replacement }],
       notes: personNotes,
+      widens: partial,
     };
   }
   if (op === "StringNotBeginsWith" || op === "StringNotContains") {
@@ -651,6 +668,7 @@ function diagnoseDataFrom(advanced: AdvancedFilter, part: FilterPart, severity: 
         },
       ],
       notes: op === "StringIn" ? digits.filter((d) => d.length >= 7).map(personNote) : [],
+      widens: codes.filter((d) => d !== callingCodeOf(d) && !isWholeNumber(d)),
     };
   }
   if (op === "StringNotBeginsWith" && digits.length > 0) {
@@ -953,10 +971,44 @@ function inToPrefix(value: string): string {
  * The BSUID's country prefix is taken to be the country of the user's number, as Meta documents it for registration.
  */
 function countriesOfNumber(digits: string): string[] {
-  const parsed = digits.length >= 7 ? parsePhoneNumberFromString(`+${digits}`) : undefined;
-  if (parsed?.country && parsed.isPossible()) return [parsed.country];
+  const country = placeNumber(digits);
+  if (country) return [country];
   const callingCode = callingCodeOf(digits);
   return callingCode === undefined ? [] : countriesForCallingCode(callingCode);
+}
+
+/** True when `digits` are a whole phone number (a plausible length for their calling code), not a prefix of some. */
+function isWholeNumber(digits: string): boolean {
+  return digits.length >= 7 && parsePhoneNumberFromString(`+${digits}`)?.isPossible() === true;
+}
+
+/** The country of a whole phone number (digits), when libphonenumber can place it; undefined for a mere prefix. */
+function placeNumber(digits: string): string | undefined {
+  const parsed = digits.length >= 7 ? parsePhoneNumberFromString(`+${digits}`) : undefined;
+  return parsed?.country && parsed.isPossible() ? parsed.country : undefined;
+}
+
+/**
+ * The note for sender prefixes narrower than a country (`1425` and `1206`, area codes of one US region): a BSUID
+ * carries only its country, so the rewrite matches every BSUID sender of those countries, more than the original.
+ */
+function describeWidening(prefixes: string[]): { note: string; senderPrefixes: string[]; countries: string[] } {
+  const countries = unique(prefixes.flatMap(countriesOfNumber)).sort();
+  const codes = unique(prefixes.map(callingCodeOf).filter(isString)).map((code) => `+${code}`);
+  const listed = prefixes.map((digits) => mask(digits)).join(", ");
+  const shown =
+    countries.length > 12
+      ? `${countries.slice(0, 10).join(", ")} and ${countries.length - 10} more`
+      : countries.join(", ");
+  return {
+    note:
+      `The rewrite matches more senders than the original: ${listed} pick${prefixes.length === 1 ? "s" : ""} out ` +
+      `part of the numbers of ${codes.join(", ")} (an area code or number range), but a BSUID shows only its ` +
+      `country, so BSUID senders from all of ${countries.length} ${countries.length === 1 ? "country" : "countries"} ` +
+      `(${shown}) get through. Narrow them in the app, where the identity map links BSUID and phone.`,
+    senderPrefixes: prefixes,
+    countries,
+  };
 }
 
 function bsuidPrefixes(digits: string): string[] {

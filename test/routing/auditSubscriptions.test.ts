@@ -125,6 +125,56 @@ describe("auditSubscriptions on the sample ARM template", () => {
   });
 });
 
+describe("auditSubscriptions when a rewrite matches more senders than the original", () => {
+  /** A subscription as az CLI lists it, with only what the audit reads. */
+  const subscription = (name: string, filter: Record<string, unknown>) => ({
+    name,
+    type: "Microsoft.EventGrid/systemTopics/eventSubscriptions",
+    id: `/subscriptions/0f5a1c2e-3b4d-4e6f-8a9b-0c1d2e3f4a5b/resourceGroups/rg/providers/Microsoft.EventGrid/systemTopics/acs/eventSubscriptions/${name}`,
+    eventDeliverySchema: "EventGridSchema",
+    destination: { endpointType: "WebHook", endpointBaseUrl: "https://example.com/seattle" },
+    filter: { includedEventTypes: [RECEIVED], ...filter },
+  });
+  const seattle = auditSubscriptions([
+    subscription("seattle-area-codes", {
+      advancedFilters: [
+        {
+          operatorType: "StringBeginsWith",
+          key: "subject",
+          values: ["advancedMessage/sender/1425", "advancedMessage/sender/1206"],
+        },
+      ],
+    }),
+    subscription("seattle-425", { subjectBeginsWith: "advancedMessage/sender/1425" }),
+    subscription("all-nanp", { subjectBeginsWith: "advancedMessage/sender/1" }),
+  ]);
+  const audit = (name: string) => seattle.subscriptions.find((entry) => entry.name === name)!;
+
+  it("says so, with the countries, when area codes become every country of their calling code", () => {
+    for (const name of ["seattle-area-codes", "seattle-425"]) {
+      const rewrite = audit(name).rewrite!;
+      expect(rewrite.widens, name).toMatchObject({ countries: expect.arrayContaining(["US", "CA", "JM"]) });
+      expect(rewrite.widens!.countries, name).toHaveLength(25);
+      expect(rewrite.notes[0], name).toMatch(
+        /^The rewrite matches more senders than the original: 1425(, 1206 pick|) .*\+1 .*all of 25 countries \(AG, /,
+      );
+    }
+    expect(audit("seattle-area-codes").rewrite!.widens!.senderPrefixes).toEqual(["1425", "1206"]);
+  });
+
+  it("does not say so when the original already named a whole calling code", () => {
+    const rewrite = audit("all-nanp").rewrite!;
+    expect(rewrite.widens).toBeUndefined();
+    expect(rewrite.notes.join(" ")).not.toContain("more senders");
+  });
+
+  it("prints it in the text report next to the proposed filter", () => {
+    const text = formatAuditReport(seattle, "seattle.json");
+    expect(text).toContain("  Note: The rewrite matches more senders than the original: 1425, 1206 pick out part");
+    expect(text).toContain("BSUID senders from all of 25 countries");
+  });
+});
+
 const flagged = [...azReport.subscriptions, ...armReport.subscriptions].filter((audit) => audit.findings.length > 0);
 const allKinds: FindingKind[] = [
   "phone-subject-prefix",
