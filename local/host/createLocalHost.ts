@@ -93,7 +93,9 @@ interface HttpRoute {
  *   `Unsubscribe` → 202; anything else → 400. `OPTIONS` is the CloudEvents abuse-protection handshake
  *   (`WebHook-Request-Origin` → `WebHook-Allowed-Origin`).
  * - `/{routePrefix}/{route}` for HTTP triggers: route templates with parameters, the declared methods (a known path with
- *   another method is 404, as the host answers), no key checks (like Core Tools), a thrown handler → 500.
+ *   another method is 404, as the host answers), no key checks (like Core Tools), a thrown handler → 500. Unlike the
+ *   host, whose 404 has an empty body, a path or method no function serves answers the app's JSON error shape
+ *   (`{ "error": { "code": "not_found", "message" } }`) naming what was asked for and, for a known path, its methods.
  *
  * Handlers get a real `InvocationContext` (invocation ID, function name, a log handler writing structured lines) and,
  * for HTTP, a real `HttpRequest`; the `HttpResponseInit` they return is converted as the worker converts it.
@@ -183,7 +185,7 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     }
     const relative = relativeToPrefix(path, prefix);
     if (relative !== undefined) return serveHttp(req, res, url, relative);
-    return writeText(res, 404, "");
+    return writeNotFound(res, `No function serves ${req.method ?? "GET"} ${path}`);
   }
 
   async function serveEventGrid(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -247,7 +249,11 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       }
     }
     // The host answers 404, not 405, for a known route with another method (azure-functions-host#10098).
-    if (!matched) return writeText(res, 404, "");
+    if (!matched) {
+      const methods = routes.filter((route) => route.template.match(relative)).flatMap((route) => route.methods);
+      const known = methods.length > 0 ? `; ${url.pathname} answers ${[...new Set(methods)].join(", ")}` : "";
+      return writeNotFound(res, `No function serves ${method} ${url.pathname}${known}`);
+    }
 
     const body = await readBody(req, maxBody);
     if (body === undefined) return writeText(res, 413, "");
@@ -483,6 +489,11 @@ function writeText(res: ServerResponse, status: number, text: string): void {
     "content-length": String(Buffer.byteLength(text)),
   });
   res.end(text);
+}
+
+/** A 404 in the app's error shape, so a client reads every error the same way. */
+function writeNotFound(res: ServerResponse, message: string): void {
+  writeJson(res, 404, { error: { code: "not_found", message } });
 }
 
 function writeJson(res: ServerResponse, status: number, payload: unknown): void {

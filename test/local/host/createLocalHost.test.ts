@@ -259,15 +259,24 @@ describe("local host: HTTP routes", () => {
     expect(response.status).toBe(404);
   });
 
-  it("answers 404, as the Functions host does, when a known route is called with another method", async () => {
+  it("answers 404, as the Functions host does, with a JSON error naming the methods when a known route is called with another method", async () => {
     const response = await fetch(`${host.url}/api/items/abc`, { method: "DELETE" });
     expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      error: { code: "not_found", message: "No function serves DELETE /api/items/abc; /api/items/abc answers GET" },
+    });
     expect(seen.requests).toEqual([]);
   });
 
-  it("answers 404 when no route matches the path", async () => {
-    expect((await fetch(`${host.url}/api/nothing/here`)).status).toBe(404);
-    expect((await fetch(`${host.url}/elsewhere`)).status).toBe(404);
+  it.each([
+    ["/api/nothing/here", "No function serves GET /api/nothing/here"],
+    ["/elsewhere", "No function serves GET /elsewhere"],
+  ])("answers 404 with a JSON error when no route matches %s", async (path, message) => {
+    const response = await fetch(`${host.url}${path}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ error: { code: "not_found", message } });
   });
 
   it("answers 500 without details when an HTTP handler throws", async () => {
