@@ -3,7 +3,7 @@ import type { AppConfig } from "../config/loadConfig";
 import { resolveScope } from "../config/loadConfig";
 import { ConcurrencyError, NotFoundError, RuleRefusalError, ValidationError } from "../errors";
 import type { IdentityStore } from "../identity/createIdentityStore";
-import { followContact } from "../identity/resolveContact";
+import { followContact, resolveContact } from "../identity/resolveContact";
 import type { Contact } from "../identity/types";
 import type { MessageLedger } from "../ledger/createMessageLedger";
 import type { Logger } from "../logging/createLogger";
@@ -94,11 +94,21 @@ function chooseChannel(deps: SendDeps, requested: ChannelId | undefined): Channe
  */
 const FRESH = { fresh: true } as const;
 
-async function findRecipient(deps: SendDeps, recipient: Recipient, channelId: ChannelId): Promise<Contact> {
+/**
+ * The contact to send to. A template to a phone number nobody in the identity map has is how a business starts a
+ * conversation, so that one creates the phone-only contact (the number is the business's to give; when the user writes,
+ * their BSUID joins it). Anything else sent to an unknown recipient is refused with what to do instead.
+ */
+async function findRecipient(
+  deps: SendDeps,
+  recipient: Recipient,
+  channelId: ChannelId,
+  message: OutboundMessage,
+): Promise<Contact> {
   let contactId: ContactId | undefined;
+  const scope = resolveScope(deps.config, channelId);
   if ("contactId" in recipient) contactId = recipient.contactId;
   else {
-    const scope = resolveScope(deps.config, channelId);
     const key =
       "bsuid" in recipient
         ? await deps.identityStore.getKey(scope, "bsuid", recipient.bsuid, FRESH)
@@ -106,8 +116,30 @@ async function findRecipient(deps: SendDeps, recipient: Recipient, channelId: Ch
     contactId = key?.contactId;
   }
   const stored = contactId ? await followContact(deps.identityStore, contactId, undefined, FRESH) : undefined;
-  if (!stored) throw new NotFoundError("No contact matches the recipient", "contact_not_found");
-  return stored.contact;
+  if (stored) return stored.contact;
+  if ("phone" in recipient && message.kind === "template") {
+    const created = await resolveContact(
+      { store: deps.identityStore, logger: deps.logger, clock: deps.clock },
+      { scope, phone: recipient.phone, imported: true },
+    );
+    deps.logger.info("contact created for a template to a new phone number", {
+      contactId: created.contact.contactId,
+      to: maskIdentifier(recipient.phone),
+    });
+    return created.contact;
+  }
+  throw new NotFoundError(notFoundHint(recipient), "contact_not_found");
+}
+
+function notFoundHint(recipient: Recipient): string {
+  if ("contactId" in recipient) return "No contact has this contactId.";
+  if ("bsuid" in recipient) {
+    return "No contact has this BSUID in the channel's scope: a BSUID becomes known when the user writes to the business.";
+  }
+  return (
+    "No contact has this phone number in the channel's scope. Start the conversation with a template to the number " +
+    "(that creates the contact), or import the contact first (npm run contacts:import)."
+  );
 }
 
 function fingerprintOf(command: SendCommand, channelId: string): string {
@@ -159,7 +191,7 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     }
   }
 
-  const contact = await findRecipient(deps, command.recipient, channelId);
+  const contact = await findRecipient(deps, command.recipient, channelId, command.message);
   const isAuthentication =
     command.message.kind === "template" &&
     (command.authenticationTemplate === true ||

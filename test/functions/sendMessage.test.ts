@@ -491,7 +491,7 @@ describe("sendMessage function: the 24-hour customer service window", () => {
 });
 
 describe("sendMessage function: invalid requests", () => {
-  useConnectionStringSettings({ ACS_CHANNEL_IDS: `${CHANNEL},${SECOND_CHANNEL}` });
+  const services = useConnectionStringSettings({ ACS_CHANNEL_IDS: `${CHANNEL},${SECOND_CHANNEL}` });
 
   it.each<[string, unknown, string]>([
     ["the body is not JSON", "{not json", "body"],
@@ -598,6 +598,25 @@ describe("sendMessage function: invalid requests", () => {
     expect(response.status).toBe(404);
     expect(errorOf(response).code).toBe("contact_not_found");
     expect(sendRequests(hmac)).toHaveLength(0);
+  });
+
+  it("says how to reach a new phone number when a text goes to a number nobody has", async () => {
+    const response = await send({ recipient: { phone: "+447700900123" }, channelId: CHANNEL, message: text });
+    expect(response.status).toBe(404);
+    expect(String(errorOf(response).message)).toMatch(/template to the number.*contacts:import/);
+  });
+
+  it("creates the phone-only contact when a template starts a conversation with a new phone number", async () => {
+    const app = await services();
+    const first = await send({ recipient: { phone: "+44 7700 900123" }, channelId: CHANNEL, message: utilityTemplate });
+    expect(first.status).toBe(202);
+    expect(first.jsonBody).toMatchObject({ addressedBy: "phone", to: "+447700900123" });
+    const again = await send({ recipient: { phone: "+447700900123" }, channelId: CHANNEL, message: utilityTemplate });
+    expect(again.status).toBe(202);
+    expect(again.jsonBody?.contactId).toBe(first.jsonBody?.contactId);
+    const contacts = await app.identityStore.listContacts(SCOPE);
+    expect(contacts.filter((contact) => contact.phone === "+447700900123")).toHaveLength(1);
+    expect(sendRequests(hmac)).toHaveLength(2);
   });
 });
 
