@@ -2,6 +2,7 @@ import type { CountryCode } from "libphonenumber-js";
 import { isSupportedCountry } from "libphonenumber-js";
 import type { AppServices } from "../app/createAppServices";
 import { NotFoundError, ValidationError } from "../errors";
+import { isPhoneConfirmed } from "../identity/contactRules";
 import { relinkContact } from "../identity/relinkContact";
 import { followContact } from "../identity/resolveContact";
 import type { Contact } from "../identity/types";
@@ -13,13 +14,21 @@ import { readJsonBody, toErrorResponse, type ApiRequest, type ApiResponse } from
 
 type Services = Pick<AppServices, "config" | "identityStore" | "clock">;
 
-/** The public JSON shape of a contact. */
+/**
+ * The public JSON shape of a contact. `phoneConfirmed` says whether authentication templates may go to `phone` (see
+ * `isPhoneConfirmed`), and `phoneConfirmedBy` why: `bsuid` (seen with the current BSUID), `import` or `message` (a
+ * phone-only sender); null when unconfirmed. `previousPhones` are numbers the contact no longer has, in full like
+ * `phone` and `previousBsuids`: the API serves authorised callers.
+ */
 export function toContactJson(contact: Contact) {
+  const phoneConfirmed = isPhoneConfirmed(contact);
   return {
     contactId: contact.contactId,
     scope: contact.scope,
     bsuid: contact.bsuid,
     phone: contact.phone,
+    phoneConfirmed,
+    phoneConfirmedBy: phoneConfirmed ? (contact.phoneConfirmation?.by ?? null) : null,
     externalId: contact.externalId,
     name: contact.name,
     firstSeen: contact.firstSeen,
@@ -28,6 +37,7 @@ export function toContactJson(contact: Contact) {
     createdAt: contact.createdAt,
     mergedContactIds: contact.mergedContactIds,
     previousBsuids: contact.previousBsuids,
+    previousPhones: contact.previousPhones,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Bsuid } from "../values/Bsuid";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
-import type { Contact } from "./types";
+import type { Contact, PhoneConfirmation } from "./types";
 
 function earlier(a: string | null, b: string | null): string | null {
   if (a === null) return b;
@@ -41,6 +41,7 @@ export function createBlankContact(contactId: ContactId, scope: Scope, now: stri
     bsuid: null,
     phone: null,
     phoneSeenAt: null,
+    phoneConfirmation: null,
     externalId: null,
     name: null,
     firstSeen: null,
@@ -49,6 +50,7 @@ export function createBlankContact(contactId: ContactId, scope: Scope, now: stri
     createdAt: now,
     mergedContactIds: [],
     previousBsuids: [],
+    previousPhones: [],
   };
 }
 
@@ -75,15 +77,107 @@ export function isNewerPhoneEvidence(evidence: PhoneEvidence, holder: Contact): 
   return evidence.phone > holder.phone;
 }
 
-/** Sets `phone` on the contact as seen at `at`: a new phone starts its own time, the same phone keeps the later one. */
-export function recordPhone(contact: Contact, phone: PhoneNumber, at: string | undefined): Contact {
-  const since = contact.phone === phone ? contact.phoneSeenAt : null;
-  return { ...contact, phone, phoneSeenAt: at === undefined ? since : later(since, at) };
+/** Where a phone was seen: an inbound message or a delivery status (either may pair it with a BSUID), or an import. */
+export type PhoneSource = "message" | "status" | "import";
+
+/** One sighting of a phone for a contact. */
+export interface PhoneSighting {
+  phone: PhoneNumber;
+  /** The BSUID the event carried with the phone; null for a phone alone. */
+  bsuid: Bsuid | null;
+  /** When the message was received; undefined for statuses and imports, which no time orders. */
+  at: string | undefined;
+  source: PhoneSource;
+}
+
+/**
+ * True when the contact's phone is confirmed as the person's number for their current BSUID, so a one-time code may go
+ * to it: seen together with the current BSUID (a message or a delivery status), or, for a phone that came without a
+ * BSUID (an import, a phone-only message), nothing has contradicted it: a BSUID seen with another number replaces it.
+ * A relink to a new BSUID releases the phone, and a confirmation for a BSUID the contact no longer has does not count.
+ */
+export function isPhoneConfirmed(contact: Pick<Contact, "bsuid" | "phone" | "phoneConfirmation">): boolean {
+  const confirmation = contact.phoneConfirmation;
+  if (contact.phone === null || confirmation === null) return false;
+  return confirmation.by === "bsuid" ? confirmation.bsuid === contact.bsuid : true;
+}
+
+/** True when the phone was seen with the contact's current BSUID (not merely uncontradicted). */
+export function isPhonePairedWithBsuid(contact: Pick<Contact, "bsuid" | "phone" | "phoneConfirmation">): boolean {
+  const confirmation = contact.phoneConfirmation;
+  return contact.phone !== null && confirmation?.by === "bsuid" && confirmation.bsuid === contact.bsuid;
+}
+
+/**
+ * What a sighting confirms for a contact holding (or taking) its phone. A pair confirms the phone for its BSUID. A phone
+ * alone says nothing about a BSUID: it confirms only the number of a contact without one (the phone-only sender's own
+ * number, or the business's import), and a delivery status to a bare phone confirms nothing.
+ */
+function confirmationAfter(contact: Contact, sighting: PhoneSighting): PhoneConfirmation | null {
+  if (sighting.bsuid !== null) {
+    return sighting.bsuid === contact.bsuid ? { by: "bsuid", bsuid: sighting.bsuid } : contact.phoneConfirmation;
+  }
+  if (contact.bsuid !== null || contact.phoneConfirmation !== null) return contact.phoneConfirmation;
+  if (sighting.source === "message") return { by: "message" };
+  if (sighting.source === "import") return { by: "import" };
+  return null;
+}
+
+/**
+ * Sets the sighted phone on the contact. A new phone starts its own time and confirmation, and the number it replaces
+ * becomes a previous phone; the same phone keeps the later time and gains what the sighting confirms.
+ */
+export function recordPhone(contact: Contact, sighting: PhoneSighting): Contact {
+  const kept = contact.phone === sighting.phone ? contact : releasePhone(contact);
+  const since = kept.phone === sighting.phone ? kept.phoneSeenAt : null;
+  return {
+    ...kept,
+    phone: sighting.phone,
+    phoneSeenAt: sighting.at === undefined ? since : later(since, sighting.at),
+    phoneConfirmation: confirmationAfter(kept, sighting),
+    previousPhones: kept.previousPhones.filter((previous) => previous !== sighting.phone),
+  };
+}
+
+/** Takes the phone off the contact and keeps it as a previous phone: it no longer reaches this person. */
+export function releasePhone(contact: Contact): Contact {
+  if (contact.phone === null) return contact;
+  return {
+    ...contact,
+    phone: null,
+    phoneSeenAt: null,
+    phoneConfirmation: null,
+    previousPhones: union(contact.previousPhones, [contact.phone]),
+  };
+}
+
+/** Adds a number the person used before (under a previous BSUID) to the contact's history, unless it is current. */
+export function rememberPreviousPhone(contact: Contact, phone: PhoneNumber): Contact {
+  if (contact.phone === phone || contact.previousPhones.includes(phone)) return contact;
+  return { ...contact, previousPhones: [...contact.previousPhones, phone] };
+}
+
+/**
+ * The confirmation of a phone stored before confirmations were recorded, from what the row tells:
+ * - no BSUID: the phone is the contact's only identifier and nothing contradicts it; a phone time means a phone-only
+ *   message set it (the sender's own number), none an import (or, rarely, a delivery status: treated as an import);
+ * - a BSUID and no previous BSUIDs: only an event pairing the phone with this BSUID (or the fold of such a contact)
+ *   attached a phone to a contact with a BSUID, so it is paired;
+ * - a BSUID and previous BSUIDs: the contact was relinked, and relinks kept the old number, so the phone may belong to
+ *   a BSUID the person no longer has: unconfirmed until seen with the current BSUID.
+ */
+export function inferPhoneConfirmation(
+  contact: Pick<Contact, "bsuid" | "phone" | "phoneSeenAt" | "previousBsuids">,
+): PhoneConfirmation | null {
+  if (contact.phone === null) return null;
+  if (contact.bsuid === null) return contact.phoneSeenAt === null ? { by: "import" } : { by: "message" };
+  return contact.previousBsuids.length === 0 ? { by: "bsuid", bsuid: contact.bsuid } : null;
 }
 
 /**
  * Folds `folded` into `survivor`: the survivor keeps its own ID and identifiers, gains whatever it lacks from the folded
- * contact, and takes over its history (times, merged IDs, previous BSUIDs). Idempotent: absorbing twice is absorbing once.
+ * contact, and takes over its history (times, merged IDs, previous BSUIDs and phones; a phone of the folded contact it
+ * does not take becomes a previous one). Idempotent: absorbing twice is absorbing once.
  */
 export function absorbContact(survivor: Contact, folded: Contact): Contact {
   const channels = union(Object.keys(survivor.lastInboundByChannel), Object.keys(folded.lastInboundByChannel));
@@ -92,14 +186,19 @@ export function absorbContact(survivor: Contact, folded: Contact): Contact {
     const time = later(survivor.lastInboundByChannel[channel] ?? null, folded.lastInboundByChannel[channel] ?? null);
     if (time !== null) lastInboundByChannel[channel] = time;
   }
+  const phone = survivor.phone ?? folded.phone;
   return {
     ...survivor,
     bsuid: survivor.bsuid ?? folded.bsuid,
-    phone: survivor.phone ?? folded.phone,
+    phone,
     phoneSeenAt:
       survivor.phone === null
         ? folded.phoneSeenAt
         : later(survivor.phoneSeenAt, folded.phone === survivor.phone ? folded.phoneSeenAt : null),
+    phoneConfirmation:
+      survivor.phone === null
+        ? folded.phoneConfirmation
+        : (survivor.phoneConfirmation ?? (folded.phone === survivor.phone ? folded.phoneConfirmation : null)),
     externalId: survivor.externalId ?? folded.externalId,
     name: survivor.name ?? folded.name,
     firstSeen: earlier(survivor.firstSeen, folded.firstSeen),
@@ -113,6 +212,9 @@ export function absorbContact(survivor: Contact, folded: Contact): Contact {
       survivor.previousBsuids,
       folded.previousBsuids,
       folded.bsuid && folded.bsuid !== survivor.bsuid && survivor.bsuid ? [folded.bsuid] : [],
+    ),
+    previousPhones: union(survivor.previousPhones, folded.previousPhones, folded.phone ? [folded.phone] : []).filter(
+      (previous) => previous !== phone,
     ),
   };
 }

@@ -4,7 +4,8 @@ import { isTableMissing } from "../storage/isTableMissing";
 import type { Bsuid } from "../values/Bsuid";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
-import type { Contact, IdentityKind } from "./types";
+import { inferPhoneConfirmation } from "./contactRules";
+import type { Contact, IdentityKind, PhoneConfirmation } from "./types";
 
 const CONTACT_ROW = "contact";
 const KEY_ROW = "key";
@@ -16,6 +17,11 @@ interface ContactEntity {
   bsuid?: string | null;
   phone?: string | null;
   phoneSeenAt?: string | null;
+  /** `bsuid`, `import`, `message`, or `none`; absent on rows written before confirmations were recorded. */
+  phoneConfirmedBy?: string | null;
+  /** The BSUID the phone was seen with, when `phoneConfirmedBy` is `bsuid`. */
+  phoneConfirmedBsuid?: string | null;
+  previousPhones?: string;
   externalId?: string | null;
   name?: string | null;
   firstSeen?: string | null;
@@ -123,26 +129,46 @@ function parseJson<T>(value: string | undefined | null, fallback: T): T {
   }
 }
 
+/**
+ * The stored confirmation. A row without `phoneConfirmedBy` predates confirmations: inferred by
+ * `inferPhoneConfirmation`. An unreadable value confirms nothing.
+ */
+function readPhoneConfirmation(entity: ContactEntity, contact: Contact): PhoneConfirmation | null {
+  if (contact.phone === null) return null;
+  switch (entity.phoneConfirmedBy) {
+    case undefined:
+    case null:
+      return inferPhoneConfirmation(contact);
+    case "bsuid":
+      return entity.phoneConfirmedBsuid ? { by: "bsuid", bsuid: entity.phoneConfirmedBsuid as Bsuid } : null;
+    case "import":
+    case "message":
+      return { by: entity.phoneConfirmedBy };
+    default:
+      return null;
+  }
+}
+
 function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
-  return {
-    contact: {
-      contactId: entity.partitionKey as ContactId,
-      scope: entity.scope as Scope,
-      bsuid: (entity.bsuid ?? null) as Bsuid | null,
-      phone: (entity.phone ?? null) as PhoneNumber | null,
-      phoneSeenAt: entity.phoneSeenAt ?? null,
-      externalId: entity.externalId ?? null,
-      name: entity.name ?? null,
-      firstSeen: entity.firstSeen ?? null,
-      lastSeen: entity.lastSeen ?? null,
-      lastInboundByChannel: parseJson<Record<string, string>>(entity.lastInbound, {}),
-      createdAt: entity.createdAt,
-      mergedContactIds: parseJson<ContactId[]>(entity.mergedContactIds, []),
-      previousBsuids: parseJson<Bsuid[]>(entity.previousBsuids, []),
-    },
-    etag: entity.etag,
-    mergedInto: (entity.mergedInto ?? null) as ContactId | null,
+  const contact: Contact = {
+    contactId: entity.partitionKey as ContactId,
+    scope: entity.scope as Scope,
+    bsuid: (entity.bsuid ?? null) as Bsuid | null,
+    phone: (entity.phone ?? null) as PhoneNumber | null,
+    phoneSeenAt: entity.phoneSeenAt ?? null,
+    phoneConfirmation: null,
+    externalId: entity.externalId ?? null,
+    name: entity.name ?? null,
+    firstSeen: entity.firstSeen ?? null,
+    lastSeen: entity.lastSeen ?? null,
+    lastInboundByChannel: parseJson<Record<string, string>>(entity.lastInbound, {}),
+    createdAt: entity.createdAt,
+    mergedContactIds: parseJson<ContactId[]>(entity.mergedContactIds, []),
+    previousBsuids: parseJson<Bsuid[]>(entity.previousBsuids, []),
+    previousPhones: parseJson<PhoneNumber[]>(entity.previousPhones, []),
   };
+  contact.phoneConfirmation = readPhoneConfirmation(entity, contact);
+  return { contact, etag: entity.etag, mergedInto: (entity.mergedInto ?? null) as ContactId | null };
 }
 
 function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity {
@@ -153,6 +179,9 @@ function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity
     bsuid: contact.bsuid,
     phone: contact.phone,
     phoneSeenAt: contact.phoneSeenAt,
+    // Always written, "none" included: Table Storage drops null properties, and a missing one marks an older row.
+    phoneConfirmedBy: contact.phoneConfirmation?.by ?? "none",
+    phoneConfirmedBsuid: contact.phoneConfirmation?.by === "bsuid" ? contact.phoneConfirmation.bsuid : null,
     externalId: contact.externalId,
     name: contact.name,
     firstSeen: contact.firstSeen,
@@ -161,6 +190,7 @@ function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity
     createdAt: contact.createdAt,
     mergedContactIds: JSON.stringify(contact.mergedContactIds),
     previousBsuids: JSON.stringify(contact.previousBsuids),
+    previousPhones: JSON.stringify(contact.previousPhones),
     mergedInto,
   };
 }

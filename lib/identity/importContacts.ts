@@ -152,7 +152,7 @@ export async function importContact(
   scope: Scope,
   row: ImportRow,
 ): Promise<{ contactId: ContactId; result: "created" | "updated" | "unchanged" }> {
-  const resolved = await resolveContact(deps, { scope, phone: row.phone });
+  const resolved = await resolveContact(deps, { scope, phone: row.phone, imported: true });
   const created = resolved.actions.includes("created");
   for (let attempt = 0; attempt < 10; attempt++) {
     const stored = await followContact(deps.store, resolved.contact.contactId);

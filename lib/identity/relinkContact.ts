@@ -1,9 +1,11 @@
 import { ConcurrencyError, NotFoundError } from "../errors";
 import { maskIdentifier } from "../logging/mask";
 import type { Bsuid } from "../values/Bsuid";
+import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId } from "../values/identifiers";
-import { absorbContact } from "./contactRules";
-import { followContact, type IdentityDeps } from "./resolveContact";
+import { absorbContact, releasePhone } from "./contactRules";
+import type { IdentityStore } from "./createIdentityStore";
+import { followContact, resolveContact, type IdentityDeps } from "./resolveContact";
 import type { Contact } from "./types";
 
 /** The result of a relink. */
@@ -17,6 +19,12 @@ export interface RelinkOutcome {
   changed: boolean;
 }
 
+/** What the event that triggers a relink carried with the new BSUID (a future ACS "user changed number" event). */
+export interface RelinkEvidence {
+  /** The new number, seen together with the new BSUID: it becomes the contact's confirmed phone. */
+  phone?: PhoneNumber | undefined;
+}
+
 const MAX_ATTEMPTS = 12;
 
 /**
@@ -24,30 +32,54 @@ const MAX_ATTEMPTS = 12;
  * regenerates the user's BSUID. If the new BSUID already created a contact of its own, that contact is folded into this
  * one. The old BSUID keeps resolving here, so late events addressed to it still land on the right contact.
  *
- * Triggered by the HTTP API today; written so that an ACS "user changed number" event can call it later.
+ * A new BSUID means a new number, so the old number is released: kept in `previousPhones`, its identity key deleted
+ * (it resolves to nothing, and may already be someone else's), and never sent to again. The phone the new BSUID's own
+ * contact was seen with, or `evidence.phone`, becomes the phone. A contact without a BSUID (an import, a pre-BSUID
+ * sender) has not changed number: it keeps its phone unless the new BSUID is known with another one.
+ *
+ * Idempotent: relinking again to the same BSUID changes nothing, and finishes a relink interrupted before its old
+ * number's key was deleted. Triggered by the HTTP API today; written so that an ACS "user changed number" event can call
+ * it later.
  */
-export async function relinkContact(deps: IdentityDeps, contactId: ContactId, newBsuid: Bsuid): Promise<RelinkOutcome> {
+export async function relinkContact(
+  deps: IdentityDeps,
+  contactId: ContactId,
+  newBsuid: Bsuid,
+  evidence: RelinkEvidence = {},
+): Promise<RelinkOutcome> {
+  const outcome = await moveToBsuid(deps, contactId, newBsuid);
+  if (!evidence.phone) return outcome;
+  // Applied as the pair it is (the new BSUID with its number), by the resolution rules: the number is attached, or
+  // replaces one the new BSUID was never seen with, and a number another BSUID holds is not taken on a guess.
+  const paired = await resolveContact(deps, { scope: outcome.contact.scope, bsuid: newBsuid, phone: evidence.phone });
+  return { ...outcome, contact: paired.contact };
+}
+
+async function moveToBsuid(deps: IdentityDeps, contactId: ContactId, newBsuid: Bsuid): Promise<RelinkOutcome> {
   const { store, logger } = deps;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await followContact(store, contactId);
     if (!current) throw new NotFoundError(`No contact ${contactId}`, "contact_not_found");
     const contact = current.contact;
     const previousBsuid = contact.bsuid;
-    if (previousBsuid === newBsuid) return { contact, previousBsuid, changed: false };
+    if (previousBsuid === newBsuid) {
+      await releasePreviousPhoneKeys(store, contact);
+      return { contact, previousBsuid, changed: false };
+    }
 
     const key = await store.getKey(contact.scope, "bsuid", newBsuid);
-    let next: Contact = contact;
     let folded: Awaited<ReturnType<typeof followContact>>;
     if (key) {
       folded = await followContact(store, key.contactId);
       if (folded && folded.contact.contactId === contact.contactId) folded = undefined;
-      if (folded) {
-        // The new BSUID's own contact knows the current phone (if any); the relinked contact keeps everything else.
-        next = absorbContact({ ...contact, phone: folded.contact.phone ?? contact.phone }, folded.contact);
-      }
     } else if (!(await store.claimKey(contact.scope, "bsuid", newBsuid, contact.contactId))) {
       continue;
     }
+    const newBsuidPhone = folded?.contact.phone ?? null;
+    const changedNumber = previousBsuid !== null || (newBsuidPhone !== null && newBsuidPhone !== contact.phone);
+    let next = changedNumber ? releasePhone(contact) : contact;
+    // The new BSUID's own contact knows the current phone (if any); the relinked contact keeps everything else.
+    if (folded) next = absorbContact(next, folded.contact);
     next = {
       ...next,
       bsuid: newBsuid,
@@ -69,10 +101,14 @@ export async function relinkContact(deps: IdentityDeps, contactId: ContactId, ne
         await store.claimKey(contact.scope, "phone", next.phone, contact.contactId);
       }
     }
+    // After the contact's update, so the number resolves here until the contact no longer holds it; a crash in
+    // between leaves a key that a repeated relink, or the next resolution of that number, deletes.
+    if (contact.phone && contact.phone !== next.phone) await releasePhoneKey(store, contact, contact.phone);
     logger.info("relinked contact to a new BSUID", {
       contactId: contact.contactId,
       previousBsuid: maskIdentifier(previousBsuid),
       bsuid: maskIdentifier(newBsuid),
+      releasedPhone: contact.phone !== null && contact.phone !== next.phone,
     });
     return {
       contact: next,
@@ -82,4 +118,15 @@ export async function relinkContact(deps: IdentityDeps, contactId: ContactId, ne
     };
   }
   throw new ConcurrencyError(`Could not relink contact ${contactId} after ${MAX_ATTEMPTS} conflicting attempts`);
+}
+
+/** Deletes a phone's key if it still points at the contact, as the table holds it (a cached key may be stale). */
+async function releasePhoneKey(store: IdentityStore, contact: Contact, phone: PhoneNumber): Promise<void> {
+  const key = await store.getKey(contact.scope, "phone", phone, { fresh: true });
+  if (key && key.contactId === contact.contactId) await store.deleteKey(contact.scope, "phone", phone, key.etag);
+}
+
+/** Deletes the keys of the contact's previous phones that still point at it. */
+async function releasePreviousPhoneKeys(store: IdentityStore, contact: Contact): Promise<void> {
+  for (const phone of contact.previousPhones) await releasePhoneKey(store, contact, phone);
 }

@@ -10,10 +10,14 @@ import {
   absorbContact,
   createBlankContact,
   isNewerPhoneEvidence,
+  isPhonePairedWithBsuid,
   recordInbound,
   recordPhone,
+  releasePhone,
+  rememberPreviousPhone,
   sameContact,
   type PhoneEvidence,
+  type PhoneSighting,
 } from "./contactRules";
 import type { IdentityStore, StoredContact, StoredKey } from "./createIdentityStore";
 import type { Contact, IdentityKind } from "./types";
@@ -26,16 +30,22 @@ export interface IdentityDeps {
   newContactId?: () => ContactId;
 }
 
-/** The identifiers an event carried, and the inbound message to record (absent for delivery statuses). */
+/**
+ * The identifiers an event carried, and the inbound message to record. Without `inbound` the identifiers come from a
+ * delivery status (`to` + `toBSUID`), or from a contact import when `imported` is set.
+ */
 export interface ResolveInput {
   scope: Scope;
   bsuid?: Bsuid | undefined;
   phone?: PhoneNumber | undefined;
   inbound?: { channelId: ChannelId; at: string } | undefined;
+  /** A row of a contact import (CSV): its phone is confirmed for a contact without a BSUID. */
+  imported?: boolean | undefined;
 }
 
 /** What resolution did, for logs and tests. */
-export type ResolveAction = "matched" | "created" | "attachedBsuid" | "attachedPhone" | "merged" | "phoneMoved";
+export type ResolveAction =
+  "matched" | "created" | "attachedBsuid" | "attachedPhone" | "merged" | "phoneMoved" | "releasedPhone";
 
 export interface ResolveOutcome {
   contact: Contact;
@@ -126,6 +136,31 @@ async function locate(
 }
 
 /**
+ * Locates a phone's contact. A key still pointing at a contact that lists the phone among its previous ones was left
+ * by a release (a relink, a replaced number) interrupted before the key's deletion: the phone no longer resolves, so
+ * the key is deleted and treated as absent. A young key is waited for instead: the contact may be taking the number
+ * back right now (claim first, update second).
+ */
+async function locatePhone(
+  store: IdentityStore,
+  scope: Scope,
+  phone: PhoneNumber,
+  now: Date,
+): Promise<{ key: StoredKey; contact: StoredContact } | undefined> {
+  const found = await locate(store, scope, "phone", phone, now);
+  const holder = found?.contact.contact;
+  if (!found || !holder || holder.phone === phone || !holder.previousPhones.includes(phone)) return found;
+  const key = await store.getKey(scope, "phone", phone, { fresh: true });
+  if (!key) return undefined;
+  if (key.contactId !== found.key.contactId) throw new Retry("phone key moved to another contact");
+  if (now.getTime() - key.writtenAt.getTime() < HEAL_AFTER_MS) {
+    throw new Retry("phone key of a released number was just written", true);
+  }
+  if (!(await store.deleteKey(scope, "phone", phone, key.etag))) throw new Retry("released phone key changed");
+  return undefined;
+}
+
+/**
  * The contact `input` resolves to, when the per-process cache tells without a read and resolution can only match it:
  * a known BSUID whose contact holds that BSUID and, if the event carries a phone, that phone. Undefined otherwise.
  *
@@ -151,7 +186,11 @@ export function predictContactId(store: IdentityStore, input: ResolveInput): Con
  * - when the phone already belongs to a different contact without a BSUID, that contact is merged into this one (the
  *   survivor keeps both identifiers and the other's history; the folded ID keeps resolving to the survivor);
  * - when the phone belongs to a contact with a different BSUID, the phone alias moves to this contact and the other
- *   keeps its BSUID: two BSUIDs are two people until someone relinks them (merging strangers would leak conversations).
+ *   keeps its BSUID: two BSUIDs are two people until someone relinks them (merging strangers would leak conversations);
+ * - a phone seen with the contact's current BSUID is confirmed as theirs (see `isPhoneConfirmed`), and replaces a phone
+ *   that was not (whatever the event's time: WhatsApp issues a new BSUID with a new number, so the pair holds);
+ * - a phone seen with a BSUID the contact had before a relink was the person's previous number: it is kept as history
+ *   and released if the contact still holds it, never attached.
  *
  * Safe under concurrency: keys are claimed with insert-if-absent and contacts updated with ETags; a lost race is
  * retried from fresh reads, so many instances handling the same new user end with one contact.
@@ -183,8 +222,17 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
   const newId = deps.newContactId ?? createContactId;
   const { scope, bsuid, phone } = input;
   // Only an inbound message proves its sender used the phone at a given time. A delivery status's pair or an import
-  // only fills gaps: it attaches a phone to a contact without one, never replaces or moves one.
+  // only fills gaps: it attaches a phone to a contact without one, never moves one, and replaces one only when it
+  // pairs the contact's current BSUID with another number than an unpaired phone.
   const seenAt = input.inbound?.at;
+  const sighting: PhoneSighting | undefined = phone
+    ? {
+        phone,
+        bsuid: bsuid ?? null,
+        at: seenAt,
+        source: input.inbound ? "message" : input.imported ? "import" : "status",
+      }
+    : undefined;
   const actions: ResolveAction[] = [];
   let current: StoredContact | undefined;
   let byPhone: Awaited<ReturnType<typeof locate>>;
@@ -208,7 +256,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         const fresh = { ...createBlankContact(claimedId, scope, now), bsuid };
         const phoneClaimed = phone ? await store.claimKey(scope, "phone", phone, claimedId) : undefined;
         if (!phone || phoneClaimed) {
-          const made = await createNew(phone ? recordPhone(fresh, phone, seenAt) : fresh);
+          const made = await createNew(sighting ? recordPhone(fresh, sighting) : fresh);
           if (made instanceof Retry) return made;
           actions.push("created");
           if (phone) actions.push("attachedPhone");
@@ -216,7 +264,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         }
         // The phone already belongs to a contact. A phone-only contact (a CRM import, a pre-BSUID sender) takes the
         // BSUID: point the just-claimed key at it. Otherwise the new contact is created and the phone rules below apply.
-        byPhone = await locate(store, scope, "phone", phone, nowDate);
+        byPhone = await locatePhone(store, scope, phone, nowDate);
         if (
           byPhone &&
           byPhone.contact.contact.bsuid === null &&
@@ -231,10 +279,10 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         }
       }
     }
-    if (!current && phone && !bsuid && store.knowsKey && !store.knowsKey(scope, "phone", phone)) {
+    if (!current && sighting && !bsuid && store.knowsKey && !store.knowsKey(scope, "phone", sighting.phone)) {
       const claimedId = newId();
-      if (await store.claimKey(scope, "phone", phone, claimedId)) {
-        const made = await createNew(recordPhone(createBlankContact(claimedId, scope, now), phone, seenAt));
+      if (await store.claimKey(scope, "phone", sighting.phone, claimedId)) {
+        const made = await createNew(recordPhone(createBlankContact(claimedId, scope, now), sighting));
         if (made instanceof Retry) return made;
         return { contact: made.contact, actions: ["created"] };
       }
@@ -243,7 +291,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     if (!current && bsuid) current = (await locate(store, scope, "bsuid", bsuid, nowDate))?.contact;
 
     if (!byPhone && phone && (!current || current.contact.phone !== phone)) {
-      byPhone = await locate(store, scope, "phone", phone, nowDate);
+      byPhone = await locatePhone(store, scope, phone, nowDate);
     } else if (!byPhone && phone && current && current.contact.mergedContactIds.length > 0) {
       // The contact already holds this phone, so its key should point here. A merge interrupted after the survivor
       // absorbed the other contact (phone included) and before that one was tombstoned (a lost ETag race, or a crash)
@@ -251,7 +299,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       // that state (absorbing lists the folded ID in mergedContactIds), and a cached key costs no request.
       const key = await store.getKey(scope, "phone", phone);
       if (key && key.contactId !== current.contact.contactId) {
-        byPhone = await locate(store, scope, "phone", phone, nowDate);
+        byPhone = await locatePhone(store, scope, phone, nowDate);
       }
     }
 
@@ -270,10 +318,12 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         }
       } else if (byPhone) {
         current = byPhone.contact;
-      } else if (phone) {
+      } else if (sighting) {
         const contactId = newId();
-        if (!(await store.claimKey(scope, "phone", phone, contactId))) return new Retry("phone claimed concurrently");
-        const made = await createNew(recordPhone(createBlankContact(contactId, scope, now), phone, seenAt));
+        if (!(await store.claimKey(scope, "phone", sighting.phone, contactId))) {
+          return new Retry("phone claimed concurrently");
+        }
+        const made = await createNew(recordPhone(createBlankContact(contactId, scope, now), sighting));
         if (made instanceof Retry) return made;
         current = made;
       }
@@ -289,18 +339,31 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     let stalePhoneKey: StoredKey | undefined;
 
     const phoneElsewhere = byPhone !== undefined && byPhone.contact.contact.contactId !== next.contactId;
-    if (phone && (next.phone !== phone || phoneElsewhere)) {
+    // The event's BSUID is one this contact had before a relink (its key still resolves here): its phone is the number
+    // the person had then, so it is history, whatever order the relink and this event came in.
+    const historic = bsuid !== undefined && next.bsuid !== bsuid;
+    if (phone && historic) {
+      if (next.phone === phone) {
+        next = releasePhone(next);
+        releasedPhone = phone;
+        actions.push("releasedPhone");
+      } else {
+        next = rememberPreviousPhone(next, phone);
+      }
+    } else if (sighting && phone && (next.phone !== phone || phoneElsewhere)) {
       const other = phoneElsewhere ? byPhone!.contact : undefined;
       const mergeable = other !== undefined && (other.contact.bsuid === null || other.contact.bsuid === next.bsuid);
       // A message older than what gave this contact its current phone, or gave another BSUID this phone, changes no
-      // phone: it is a redelivery or a late arrival from before the number changed (or changed hands).
+      // phone: it is a redelivery or a late arrival from before the number changed (or changed hands). A phone never
+      // seen with the current BSUID gives way to one that was, whenever it was: the BSUID's own number contradicts it.
       const replacesOwn = next.phone !== null && next.phone !== phone;
+      const ownYields = replacesOwn && bsuid !== undefined && !isPhonePairedWithBsuid(next);
       const takesOthers = other !== undefined && !mergeable;
       const evidence: PhoneEvidence | undefined = seenAt ? { phone, bsuid: bsuid ?? null, at: seenAt } : undefined;
       const stale = evidence
-        ? (replacesOwn && !isNewerPhoneEvidence(evidence, next)) ||
+        ? (replacesOwn && !ownYields && !isNewerPhoneEvidence(evidence, next)) ||
           (takesOthers && !isNewerPhoneEvidence(evidence, other.contact))
-        : replacesOwn || takesOthers;
+        : (replacesOwn && !ownYields) || takesOthers;
       if (!byPhone) {
         if (!stale) {
           if (!(await store.claimKey(scope, "phone", phone, next.contactId)))
@@ -318,7 +381,7 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         if (!(await store.repointKey(scope, "phone", phone, next.contactId, byPhone.key.etag))) {
           return new Retry("phone key changed concurrently");
         }
-        const stripped: Contact = { ...other.contact, phone: null, phoneSeenAt: null };
+        const stripped = releasePhone(other.contact);
         if (!(await store.updateContact(stripped, other.etag))) return new Retry("previous phone owner changed");
         actions.push("phoneMoved");
         logger.warn("phone alias moved between contacts with different BSUIDs; relink if they are the same person", {
@@ -333,10 +396,10 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
         });
       } else {
         releasedPhone = next.phone;
-        next = recordPhone(next, phone, seenAt);
+        next = recordPhone(next, sighting);
       }
-    } else if (phone) {
-      next = recordPhone(next, phone, seenAt);
+    } else if (sighting && !historic) {
+      next = recordPhone(next, sighting);
     }
 
     if (input.inbound) next = recordInbound(next, input.inbound.channelId, input.inbound.at);
@@ -356,8 +419,9 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
       logger.info("merged contacts", { survivor: next.contactId, folded: folded.contact.contactId });
     }
 
-    if (releasedPhone && releasedPhone !== phone)
+    if (releasedPhone && (releasedPhone !== phone || historic)) {
       await releaseKey(store, scope, "phone", releasedPhone, next.contactId);
+    }
 
     if (actions.length === 0) actions.push("matched");
     return {

@@ -18,6 +18,16 @@ export interface Contact {
    * a recycled number back to its previous owner.
    */
   phoneSeenAt: string | null;
+  /**
+   * Why `phone` is believed to be the person's own number now; null when nothing says so. Read it through
+   * `isPhoneConfirmed`: a confirmation for another BSUID than the current one no longer counts.
+   */
+  phoneConfirmation: PhoneConfirmation | null;
+  /**
+   * Numbers this contact had before: released by a relink (a new BSUID means a new number), replaced by a newer one, or
+   * moved to another person's contact. History only: they resolve to nothing and receive nothing. Personal data.
+   */
+  previousPhones: PhoneNumber[];
   /** ID in the business's own systems (CRM import). */
   externalId: string | null;
   name: string | null;
@@ -32,6 +42,15 @@ export interface Contact {
   /** BSUIDs this contact had before relinks. */
   previousBsuids: Bsuid[];
 }
+
+/**
+ * What confirms a contact's phone as the person's own number:
+ * - `bsuid`: seen together with that BSUID, in an inbound message or as a delivery status's `to` + `toBSUID`.
+ *   WhatsApp regenerates a BSUID when its user changes number, so a pair holds for as long as that BSUID is current.
+ * - `import`: a CSV import, for a contact without a BSUID; holds until a BSUID is seen with another number.
+ * - `message`: the sender of a phone-only inbound message (from before BSUIDs), for a contact without a BSUID.
+ */
+export type PhoneConfirmation = { by: "bsuid"; bsuid: Bsuid } | { by: "import" } | { by: "message" };
 
 /** Which identifier an identity key holds. */
 export type IdentityKind = "bsuid" | "phone";

@@ -110,7 +110,7 @@ describe("contact HTTP functions", () => {
     expect(response.status).toBe(400);
   });
 
-  it("relinks a contact to a new BSUID over HTTP and keeps its contactId", async () => {
+  it("relinks a contact to a new BSUID over HTTP, keeps its contactId and releases the old number", async () => {
     await ingest("received-text-phone-and-bsuid.json");
     const found = await call(findContactHandler, get("/api/contacts?bsuid=US.13491208655302741918"));
     const contactId = String(found.jsonBody?.contactId);
@@ -127,7 +127,13 @@ describe("contact HTTP functions", () => {
     expect(response.jsonBody).toMatchObject({
       changed: true,
       previousBsuid: "US.13491208655302741918",
-      contact: { contactId, bsuid: "US.55500011122233344455", phone: "+14255551234" },
+      contact: {
+        contactId,
+        bsuid: "US.55500011122233344455",
+        phone: null,
+        phoneConfirmed: false,
+        previousPhones: ["+14255551234"],
+      },
     });
     const after = await call(findContactHandler, get("/api/contacts?bsuid=US.55500011122233344455"));
     expect(after.jsonBody?.contactId).toBe(contactId);

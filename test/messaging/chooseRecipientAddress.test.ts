@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RuleRefusalError } from "../../lib/errors";
 import { chooseRecipientAddress } from "../../lib/messaging/chooseRecipientAddress";
 import type { MessagingConfig } from "../../lib/config/loadConfig";
+import type { Contact } from "../../lib/identity/types";
 import type { Bsuid } from "../../lib/values/Bsuid";
 import type { PhoneNumber } from "../../lib/values/PhoneNumber";
 
@@ -10,13 +11,22 @@ const PARENT_BSUID = "US.ENT.11815799212886844830" as Bsuid;
 const MIXED_CASE_BSUID = "GB.aBcD0123xYz" as Bsuid;
 const PHONE = "+14255551234" as PhoneNumber;
 
-const CONTACTS = {
-  "phone and BSUID": { bsuid: BSUID, phone: PHONE },
-  "a BSUID only": { bsuid: BSUID, phone: null },
-  "a phone only": { bsuid: null, phone: PHONE },
-  "no identifier": { bsuid: null, phone: null },
-};
+const OTHER_BSUID = "US.99887766554433221100" as Bsuid;
 
+const CONTACTS = {
+  "phone and BSUID": { bsuid: BSUID, phone: PHONE, phoneConfirmation: { by: "bsuid", bsuid: BSUID } },
+  "a BSUID only": { bsuid: BSUID, phone: null, phoneConfirmation: null },
+  "a phone only": { bsuid: null, phone: PHONE, phoneConfirmation: { by: "message" } },
+  "an imported phone only": { bsuid: null, phone: PHONE, phoneConfirmation: { by: "import" } },
+  "no identifier": { bsuid: null, phone: null, phoneConfirmation: null },
+  "a BSUID and a phone never seen with it": { bsuid: BSUID, phone: PHONE, phoneConfirmation: null },
+  "a BSUID and a phone seen with a previous BSUID": {
+    bsuid: BSUID,
+    phone: PHONE,
+    phoneConfirmation: { by: "bsuid", bsuid: OTHER_BSUID },
+  },
+  "a phone only, known from a delivery status": { bsuid: null, phone: PHONE, phoneConfirmation: null },
+} satisfies Record<string, Pick<Contact, "bsuid" | "phone" | "phoneConfirmation">>;
 type Settings = Pick<MessagingConfig, "addressPreference" | "bsuidSendsEnabled">;
 const SETTINGS: Record<string, Settings> = {
   "the defaults": { addressPreference: "bsuid", bsuidSendsEnabled: true },
@@ -61,6 +71,18 @@ describe("chooseRecipientAddress", () => {
     { message: "an authentication template", contact: "a phone only", settings: "the defaults", expected: "phone" },
     {
       message: "an authentication template",
+      contact: "an imported phone only",
+      settings: "the defaults",
+      expected: "phone",
+    },
+    {
+      message: "a free-form message",
+      contact: "a BSUID and a phone never seen with it",
+      settings: "SEND_ADDRESS_PREFERENCE=phone",
+      expected: "phone",
+    },
+    {
+      message: "an authentication template",
       contact: "phone and BSUID",
       settings: "BSUID_SENDS_ENABLED=false",
       expected: "phone",
@@ -102,6 +124,24 @@ describe("chooseRecipientAddress", () => {
       code: "authentication_template_needs_phone",
     },
     {
+      message: "an authentication template",
+      contact: "a BSUID and a phone never seen with it",
+      settings: "the defaults",
+      code: "authentication_template_needs_phone",
+    },
+    {
+      message: "an authentication template",
+      contact: "a BSUID and a phone seen with a previous BSUID",
+      settings: "SEND_ADDRESS_PREFERENCE=phone",
+      code: "authentication_template_needs_phone",
+    },
+    {
+      message: "an authentication template",
+      contact: "a phone only, known from a delivery status",
+      settings: "BSUID_SENDS_ENABLED=false",
+      code: "authentication_template_needs_phone",
+    },
+    {
       message: "a free-form message",
       contact: "a BSUID only",
       settings: "BSUID_SENDS_ENABLED=false",
@@ -128,7 +168,11 @@ describe("chooseRecipientAddress", () => {
   );
 
   it.each([PARENT_BSUID, MIXED_CASE_BSUID, BSUID])("returns the BSUID %s byte for byte when it is chosen", (bsuid) => {
-    const choice = chooseRecipientAddress({ bsuid, phone: null }, SETTINGS["the defaults"]!, false);
+    const choice = chooseRecipientAddress(
+      { bsuid, phone: null, phoneConfirmation: null },
+      SETTINGS["the defaults"]!,
+      false,
+    );
     expect(Buffer.from(choice.to).equals(Buffer.from(bsuid))).toBe(true);
   });
 
