@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { build, version as esbuildVersion, type BuildOptions } from "esbuild";
@@ -100,6 +100,8 @@ export async function bundleIfChanged(request: BundleRequest): Promise<BundleOut
   if (isUpToDate(request, settings)) return "up to date";
 
   const { fingerprint: _fingerprint, ...options } = request;
+  // Files changed after this moment (less the coarsest file-time resolution) may have been read before the change.
+  const since = Date.now() - 2_000;
   const result = await build({ ...options, write: false, metafile: true });
   if (result.warnings.length > 0) {
     throw new Error(`${request.outfile}: ${result.warnings.length} esbuild warning(s), see above`);
@@ -114,7 +116,13 @@ export async function bundleIfChanged(request: BundleRequest): Promise<BundleOut
     existsSync(resolve(request.absWorkingDir, path)),
   );
   const inputs = hashFiles(request.absWorkingDir, inputPaths);
-  // An input deleted meanwhile leaves no stamp, so the next build bundles again.
-  if (inputs) await writeFileAtomically(stampPath(request.outfile), JSON.stringify({ settings, inputs, outputs }));
+  // An input deleted or edited while bundling leaves no stamp (the hashes now may not be what esbuild read), so the
+  // next build bundles again.
+  const edited = inputPaths.some(
+    (path) => (statSync(resolve(request.absWorkingDir, path), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) > since,
+  );
+  if (inputs && !edited) {
+    await writeFileAtomically(stampPath(request.outfile), JSON.stringify({ settings, inputs, outputs }));
+  }
   return "built";
 }

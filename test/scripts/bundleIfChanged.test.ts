@@ -1,4 +1,4 @@
-import { mkdtemp, open, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -7,10 +7,17 @@ import { bundleIfChanged, type BundleRequest } from "../../scripts/bundleIfChang
 let dir = "";
 let request: BundleRequest;
 
+/** Writes a source file as edited a minute ago (a file edited while a build runs is the last test's business). */
+async function source(name: string, text: string): Promise<void> {
+  await writeFile(join(dir, name), text);
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await utimes(join(dir, name), minuteAgo, minuteAgo);
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "bundle-"));
-  await writeFile(join(dir, "entry.ts"), 'import { word } from "./word";\nconsole.log(word);\n');
-  await writeFile(join(dir, "word.ts"), 'export const word: string = "first";\n');
+  await source("entry.ts", 'import { word } from "./word";\nconsole.log(word);\n');
+  await source("word.ts", 'export const word: string = "first";\n');
   request = {
     absWorkingDir: dir,
     entryPoints: [join(dir, "entry.ts")],
@@ -35,7 +42,7 @@ describe("bundleIfChanged", () => {
 
   it("bundles again when an imported file changes", async () => {
     await bundleIfChanged(request);
-    await writeFile(join(dir, "word.ts"), 'export const word: string = "second";\n');
+    await source("word.ts", 'export const word: string = "second";\n');
     expect(await bundleIfChanged(request)).toBe("built");
     expect(await readFile(request.outfile, "utf8")).toContain("second");
   });
@@ -54,12 +61,18 @@ describe("bundleIfChanged", () => {
     expect(await readFile(request.outfile, "utf8")).toContain("first");
   });
 
+  it("bundles again next time when an input was edited while it bundled", async () => {
+    await writeFile(join(dir, "word.ts"), 'export const word: string = "just saved";\n');
+    expect(await bundleIfChanged(request)).toBe("built");
+    expect(await bundleIfChanged(request)).toBe("built");
+  });
+
   it("replaces the bundle by a rename, so a reader that opened the old one reads it whole", async () => {
     await bundleIfChanged(request);
     const old = await readFile(request.outfile, "utf8");
     const reader = await open(request.outfile, "r");
     try {
-      await writeFile(join(dir, "word.ts"), 'export const word: string = "second";\n');
+      await source("word.ts", 'export const word: string = "second";\n');
       expect(await bundleIfChanged(request)).toBe("built");
       expect(await reader.readFile("utf8")).toBe(old);
       expect(await readFile(request.outfile, "utf8")).toContain("second");
