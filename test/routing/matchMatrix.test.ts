@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { auditSubscriptions } from "../../lib/routing/auditSubscriptions";
+import { auditSubscriptions } from "../../scripts/auditSubscriptions/auditSubscriptions";
 import {
   evaluateEventGridFilter,
   validateEventGridFilter,

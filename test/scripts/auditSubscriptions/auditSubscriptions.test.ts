@@ -7,16 +7,16 @@ import {
   type AuditReport,
   type FindingKind,
   type SubscriptionAudit,
-} from "../../lib/routing/auditSubscriptions";
+} from "../../../scripts/auditSubscriptions/auditSubscriptions";
 import {
   evaluateEventGridFilter,
   validateEventGridFilter,
   type EventGridFilter,
-} from "../../lib/routing/evaluateEventGridFilter";
-import { runAuditCli, type CliIo } from "../../scripts/auditSubscriptions";
-import { buildEventCorpus, type CorpusEvent } from "./support/eventCorpus";
+} from "../../../lib/routing/evaluateEventGridFilter";
+import { runAuditCli, type CliIo } from "../../../scripts/auditSubscriptions/cli";
+import { buildEventCorpus, type CorpusEvent } from "../../routing/support/eventCorpus";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(__dirname, "..", "..", "..");
 const AZ_SAMPLE = join(ROOT, "samples", "subscriptions", "az-system-topic-event-subscriptions.json");
 const ARM_SAMPLE = join(ROOT, "samples", "subscriptions", "arm-template.json");
 const read = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));

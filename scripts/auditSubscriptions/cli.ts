@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { auditSubscriptions, formatAuditReport } from "../lib/routing/auditSubscriptions";
+import { auditSubscriptions, formatAuditReport } from "./auditSubscriptions";
 
 const USAGE = `Usage: npm run audit:subscriptions -- [--json] <file.json | ->
 

@@ -13,8 +13,8 @@
  */
 
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED, ADVANCED_MESSAGE_RECEIVED } from "../events/wireTypes";
-import { maskIdentifier } from "../logging/mask";
+import { ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED, ADVANCED_MESSAGE_RECEIVED } from "../../lib/events/wireTypes";
+import { maskIdentifier } from "../../lib/logging/mask";
 import {
   EVENT_GRID_FILTER_LIMITS,
   evaluateEventGridFilter,
@@ -23,14 +23,14 @@ import {
   type EventGridFilter,
   type StringAdvancedFilter,
   type StringOperatorType,
-} from "./evaluateEventGridFilter";
-import { countriesForCallingCode, expandCountrySenderPrefixes } from "./expandCountry";
+} from "../../lib/routing/evaluateEventGridFilter";
+import { countriesForCallingCode, expandCountrySenderPrefixes } from "../../lib/routing/expandCountry";
 import {
   readSubscriptionsInput,
   type SubscriptionUnderAudit,
   type SubscriptionsInputFormat,
 } from "./readSubscriptions";
-import { RECEIVED_SUBJECT_PREFIX } from "./senderCountryFilter";
+import { RECEIVED_SUBJECT_PREFIX } from "../../lib/routing/senderCountryFilter";
 
 export type { SubscriptionUnderAudit, SubscriptionsInputFormat } from "./readSubscriptions";
 export { readSubscriptionsInput } from "./readSubscriptions";
