@@ -209,7 +209,21 @@ describe("message and health HTTP functions", () => {
 
   it("answers 404 for an unknown message and 400 for a malformed ID", async () => {
     expect((await call(getMessageHandler, get("/x", { messageId: "nope" }))).status).toBe(404);
-    expect((await call(getMessageHandler, get("/x", { messageId: "a/b" }))).status).toBe(400);
+    for (const messageId of ["a#b", "a b", "m".repeat(513)]) {
+      expect((await call(getMessageHandler, get("/x", { messageId }))).status, messageId).toBe(400);
+    }
+  });
+
+  it("finds a message stored under a WhatsApp message ID, given as sent (with /) or as stored (with ~)", async () => {
+    const event = loadFixtureEvent("received-text-phone-and-bsuid.json");
+    const wamid = "wamid.HBgLMTQyNTU1NTEyMzQVAgASGBQzQTg5/0E+RkQ1QTk3MEI5NjhBQgA=";
+    (event.data as Record<string, unknown>).messageId = wamid;
+    await advancedMessageReceived(event, createInvocationContext("advancedMessageReceived"));
+    for (const messageId of [wamid, wamid.replaceAll("/", "~")]) {
+      const response = await call(getMessageHandler, get("/x", { messageId }));
+      expect(response.status, messageId).toBe(200);
+      expect(response.jsonBody).toMatchObject({ messageId: wamid.replaceAll("/", "~"), direction: "inbound" });
+    }
   });
 
   it("answers 200 when storage is reachable", async () => {
