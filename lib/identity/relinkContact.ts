@@ -122,6 +122,9 @@ async function moveToBsuid(deps: IdentityDeps, contactId: ContactId, newBsuid: B
 
 /** Deletes a phone's key if it still points at the contact, as the table holds it (a cached key may be stale). */
 async function releasePhoneKey(store: IdentityStore, contact: Contact, phone: PhoneNumber): Promise<void> {
+  // Marked before the key goes, so an interrupted relink (finished by the next one) never leaves the number unmarked.
+  // Insert-once: a number released before keeps its first marker.
+  await store.claimKey(contact.scope, "releasedPhone", phone, contact.contactId);
   const key = await store.getKey(contact.scope, "phone", phone, { fresh: true });
   if (key && key.contactId === contact.contactId) await store.deleteKey(contact.scope, "phone", phone, key.etag);
 }

@@ -53,4 +53,8 @@ export interface Contact {
 export type PhoneConfirmation = { by: "bsuid"; bsuid: Bsuid } | { by: "import" } | { by: "message" };
 
 /** Which identifier an identity key holds. */
-export type IdentityKind = "bsuid" | "phone";
+/**
+ * Which identifier an identity key holds. `releasedPhone` is not a key that resolves: it marks a number a contact gave
+ * up when their BSUID changed (the number may be someone else's now), so that no authentication code is sent to it.
+ */
+export type IdentityKind = "bsuid" | "phone" | "releasedPhone";

@@ -104,6 +104,7 @@ async function findRecipient(
   recipient: Recipient,
   channelId: ChannelId,
   message: OutboundMessage,
+  isAuthentication: boolean,
 ): Promise<Contact> {
   let contactId: ContactId | undefined;
   const scope = resolveScope(deps.config, channelId);
@@ -118,9 +119,19 @@ async function findRecipient(
   const stored = contactId ? await followContact(deps.identityStore, contactId, undefined, FRESH) : undefined;
   if (stored) return stored.contact;
   if ("phone" in recipient && message.kind === "template") {
+    // A number a contact gave up when their BSUID changed may belong to someone else now: it gets no code, and a
+    // contact made for it has no confirmed phone.
+    const released = await deps.identityStore.getKey(scope, "releasedPhone", recipient.phone, FRESH);
+    if (released && isAuthentication) {
+      throw new RuleRefusalError(
+        "authentication_template_needs_phone",
+        "This number was given up by a contact whose WhatsApp number changed, and may be someone else's now: " +
+          "authentication templates go only to a phone confirmed for the contact's current BSUID.",
+      );
+    }
     const created = await resolveContact(
       { store: deps.identityStore, logger: deps.logger, clock: deps.clock },
-      { scope, phone: recipient.phone, imported: true },
+      { scope, phone: recipient.phone, imported: !released },
     );
     deps.logger.info("contact created for a template to a new phone number", {
       contactId: created.contact.contactId,
@@ -191,11 +202,11 @@ export async function sendToContact(deps: SendDeps, command: SendCommand): Promi
     }
   }
 
-  const contact = await findRecipient(deps, command.recipient, channelId, command.message);
   const isAuthentication =
     command.message.kind === "template" &&
     (command.authenticationTemplate === true ||
       (await deps.templates.isAuthenticationTemplate(channelId, command.message.name)));
+  const contact = await findRecipient(deps, command.recipient, channelId, command.message, isAuthentication);
   let choice = chooseRecipientAddress(contact, deps.config.messaging, isAuthentication);
   assertCustomerServiceWindow(contact, channelId, command.message, now);
 

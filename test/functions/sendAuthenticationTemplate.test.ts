@@ -41,7 +41,10 @@ const logs: string[] = [];
 beforeAll(async () => {
   emulator = await createAcsMessagesEmulator({
     channels: [CHANNEL],
-    templates: [{ name: "login_code", language: "en_US", category: "AUTHENTICATION" }],
+    templates: [
+      { name: "login_code", language: "en_US", category: "AUTHENTICATION" },
+      { name: "order_update", language: "en_US", category: "UTILITY" },
+    ],
   });
 });
 
@@ -178,6 +181,29 @@ describe("authentication templates go only to a confirmed phone", () => {
     expect(sent.status).toBe(202);
     expect(sent.jsonBody).toMatchObject({ to: NEW_PHONE, addressedBy: "phone", contactId: alice });
     expect(emulator.sent.map((send) => send.body.to)).toEqual([[NEW_PHONE]]);
+  });
+
+  it("refuses a code addressed to the number a relinked user gave up, and keeps a contact made for it unconfirmed", async () => {
+    await userWrites({ bsuid: OLD_BSUID, phone: OLD_PHONE });
+    const alice = await contactIdOf(OLD_BSUID);
+    await userWrites({ bsuid: NEW_BSUID });
+    expect((await relink(alice, NEW_BSUID)).status).toBe(200);
+
+    // The business names the old number itself: it may be someone else's now, so no code goes to it.
+    const refused = await sendOtp({ phone: OLD_PHONE });
+    expect(refused.status).toBe(422);
+    expect(refused.jsonBody?.error).toMatchObject({ code: "authentication_template_needs_phone" });
+    expect(String((refused.jsonBody?.error as { message: string }).message)).toContain("given up");
+    expect(sendRequests()).toHaveLength(0);
+
+    // Another template may start a conversation with whoever has the number now: a new contact, phone unconfirmed.
+    const started = await send({ phone: OLD_PHONE }, { kind: "template", name: "order_update", language: "en_US" });
+    expect(started.status).toBe(202);
+    const stranger = String(started.jsonBody?.contactId);
+    expect(stranger).not.toBe(alice);
+    expect(await contactJson(stranger)).toMatchObject({ phone: OLD_PHONE, bsuid: null, phoneConfirmed: false });
+    expect((await sendOtp({ contactId: stranger })).status).toBe(422);
+    expect(sendRequests()).toHaveLength(1);
   });
 
   it("sends the code to the new number at once when the new BSUID's contact, folded in by the relink, was seen with it", async () => {
