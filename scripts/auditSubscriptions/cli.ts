@@ -1,6 +1,14 @@
+/**
+ * `npm run audit:subscriptions`: reads a subscriptions file (or standard input), audits it and prints the report as
+ * text or, with `--json`, as JSON. Exit code 0 clean, 1 something goes silent, 2 usage or input error.
+ *
+ * @packageDocumentation
+ */
+
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { auditSubscriptions, formatAuditReport } from "./auditSubscriptions";
+import { formatAuditReport } from "./auditReport";
+import { auditSubscriptions } from "./auditSubscriptions";
 
 const USAGE = `Usage: npm run audit:subscriptions -- [--json] <file.json | ->
 

@@ -56,40 +56,10 @@ export function readSubscriptionsInput(input: unknown): SubscriptionsInput {
     input.forEach((entry: unknown, index) => addResource(entry, `[${index}]`, subscriptions, problems));
   } else if (isObject(input) && Array.isArray(input.subscriptions)) {
     format = "subscriptions-file";
-    input.subscriptions.forEach((entry: unknown, index) => {
-      if (!isObject(entry) || typeof entry.name !== "string") {
-        problems.push(`subscriptions[${index}]: must be an object with a name and a filter`);
-        return;
-      }
-      subscriptions.push({
-        name: entry.name,
-        location: `subscriptions[${index}]`,
-        eventDeliverySchema:
-          typeof entry.eventDeliverySchema === "string" ? entry.eventDeliverySchema : "EventGridSchema",
-        filter: withoutNulls(entry.filter ?? {}),
-        destination: typeof entry.function === "string" ? `AzureFunction ${entry.function}` : undefined,
-      });
-    });
+    input.subscriptions.forEach((entry: unknown, index) => addFileSubscription(entry, index, subscriptions, problems));
   } else if (isObject(input) && Array.isArray(input.routes)) {
     format = "routes-file";
-    input.routes.forEach((entry: unknown, index) => {
-      if (!isObject(entry) || typeof entry.name !== "string") {
-        problems.push(`routes[${index}]: must be an object with a name`);
-        return;
-      }
-      const filter = isObject(entry.filter) ? withoutNulls(entry.filter) : {};
-      subscriptions.push({
-        name: entry.name,
-        location: `routes[${index}]`,
-        eventDeliverySchema: "EventGridSchema",
-        // Routes only ever see AdvancedMessageReceived events.
-        filter:
-          isObject(filter) && filter.includedEventTypes === undefined
-            ? { ...filter, includedEventTypes: [RECEIVED] }
-            : filter,
-        destination: "route",
-      });
-    });
+    input.routes.forEach((entry: unknown, index) => addRoute(entry, index, subscriptions, problems));
   } else if (isObject(input) && (Array.isArray(input.resources) || isObject(input.resources))) {
     format = "arm-template";
     walkTemplate(input.resources, "resources", undefined, subscriptions, problems);
@@ -109,6 +79,41 @@ export function readSubscriptionsInput(input: unknown): SubscriptionsInput {
     problems.push("the input holds no event subscriptions");
   }
   return { format, subscriptions, problems };
+}
+
+/** One entry of this project's subscriptions file. */
+function addFileSubscription(entry: unknown, index: number, out: SubscriptionUnderAudit[], problems: string[]): void {
+  if (!isObject(entry) || typeof entry.name !== "string") {
+    problems.push(`subscriptions[${index}]: must be an object with a name and a filter`);
+    return;
+  }
+  out.push({
+    name: entry.name,
+    location: `subscriptions[${index}]`,
+    eventDeliverySchema: typeof entry.eventDeliverySchema === "string" ? entry.eventDeliverySchema : "EventGridSchema",
+    filter: withoutNulls(entry.filter ?? {}),
+    destination: typeof entry.function === "string" ? `AzureFunction ${entry.function}` : undefined,
+  });
+}
+
+/** One route of a routes file, with its filter as written. */
+function addRoute(entry: unknown, index: number, out: SubscriptionUnderAudit[], problems: string[]): void {
+  if (!isObject(entry) || typeof entry.name !== "string") {
+    problems.push(`routes[${index}]: must be an object with a name`);
+    return;
+  }
+  const filter = isObject(entry.filter) ? withoutNulls(entry.filter) : {};
+  out.push({
+    name: entry.name,
+    location: `routes[${index}]`,
+    eventDeliverySchema: "EventGridSchema",
+    // Routes only ever see AdvancedMessageReceived events.
+    filter:
+      isObject(filter) && filter.includedEventTypes === undefined
+        ? { ...filter, includedEventTypes: [RECEIVED] }
+        : filter,
+    destination: "route",
+  });
 }
 
 /** One az CLI entry or ARM resource: properties flattened (az) or under `properties` (ARM). */
