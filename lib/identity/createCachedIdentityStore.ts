@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { ContactId, Scope } from "../values/identifiers";
 import { identityKeyPartition, type IdentityStore, type StoredContact, type StoredKey } from "./createIdentityStore";
 import type { IdentityKind } from "./types";
@@ -6,40 +7,30 @@ import type { IdentityKind } from "./types";
 export interface IdentityCacheOptions {
   /** Entries kept per kind (keys, contacts); the least recently used go first. */
   maxEntries?: number;
-  /** How long an entry is trusted before it is read again. */
+  /** How long an entry is trusted before it is read again; reading an entry does not extend it. */
   ttlMs?: number;
+  /**
+   * The clock entries are aged by (and a claimed key's `writtenAt`), `Date.now` by default. It must never return 0:
+   * lru-cache reads an entry written at time 0 as one without a TTL.
+   */
   now?: () => number;
 }
 
-interface Entry<T> {
-  value: T;
-  at: number;
-}
-
-/** A small LRU map with expiry; Map iteration order is insertion order, so re-inserting marks an entry as recent. */
-function createLru<T>(maxEntries: number, ttlMs: number, now: () => number) {
-  const map = new Map<string, Entry<T>>();
-  return {
-    get(key: string): T | undefined {
-      const entry = map.get(key);
-      if (!entry) return undefined;
-      if (now() - entry.at > ttlMs) {
-        map.delete(key);
-        return undefined;
-      }
-      map.delete(key);
-      map.set(key, entry);
-      return entry.value;
-    },
-    set(key: string, value: T): void {
-      map.delete(key);
-      map.set(key, { value, at: now() });
-      if (map.size > maxEntries) map.delete(map.keys().next().value as string);
-    },
-    delete(key: string): void {
-      map.delete(key);
-    },
-  };
+/**
+ * One cache per kind. `ttlResolution: 0` reads the clock on every check instead of caching it for a millisecond, so an
+ * injected clock takes effect at once; stale entries are dropped when read (no purge timers), and a read neither
+ * extends an entry's life nor returns it once stale.
+ */
+function createLru<T extends object>(maxEntries: number, ttlMs: number, now: () => number): LRUCache<string, T> {
+  return new LRUCache<string, T>({
+    max: maxEntries,
+    ttl: ttlMs,
+    ttlResolution: 0,
+    ttlAutopurge: false,
+    updateAgeOnGet: false,
+    allowStale: false,
+    perf: { now },
+  });
 }
 
 /**

@@ -57,7 +57,7 @@ describe("createCachedIdentityStore", () => {
   });
 
   it("forgets entries after the TTL", async () => {
-    let now = 0;
+    let now = Date.parse("2026-11-20T08:00:00Z");
     const { a, contactId } = await contactUpdatedElsewhere(undefined, { now: () => now });
 
     now += 14 * 60_000;
