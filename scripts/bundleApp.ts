@@ -60,7 +60,8 @@ async function bundle(root: string, options: Omit<BundleRequest, "absWorkingDir"
     absWorkingDir: root,
     fingerprint: [readFileSync(__filename, "utf8"), readFileSync(lockfile, "utf8")],
   });
-  if (outcome === "up to date") console.log(`${relative(root, options.outfile)}: up to date`);
+  // Progress goes to stderr: a tool run through npm (audit --json) must print only its own output on stdout.
+  if (outcome === "up to date") console.error(`${relative(root, options.outfile)}: up to date`);
 }
 
 async function main(): Promise<void> {
