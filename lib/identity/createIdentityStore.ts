@@ -1,6 +1,5 @@
-import { odata, RestError, type TableClient, type TableEntityResult } from "@azure/data-tables";
-import { TransientError } from "../errors";
-import { isTableMissing } from "../storage/isTableMissing";
+import { odata, type TableClient, type TableEntityResult } from "@azure/data-tables";
+import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "../storage/tableErrors";
 import type { Bsuid } from "../values/Bsuid";
 import type { PhoneNumber } from "../values/PhoneNumber";
 import type { ContactId, Scope } from "../values/identifiers";
@@ -100,24 +99,6 @@ export interface IdentityStore {
 /** The partition key of an identity key: one partition per identifier spreads load and keeps reads point reads. */
 export function identityKeyPartition(scope: Scope, kind: IdentityKind, value: string): string {
   return `${scope}|${kind}|${value}`;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
-
-/** A 404 for the entity, not for a missing table (that one is transient: the table is being recreated). */
-function isEntityMissing(error: unknown): boolean {
-  return statusOf(error) === 404 && !isTableMissing(error);
-}
-
-/** Table errors other than the expected 404/409/412 are infrastructure trouble: transient, so events are retried. */
-function asTransient(operation: string, error: unknown): TransientError {
-  const status = statusOf(error);
-  return new TransientError(`Table Storage ${operation} failed${status ? ` with HTTP ${status}` : ""}`, {
-    code: "storage_unavailable",
-    cause: error,
-  });
 }
 
 function parseJson<T>(value: string | undefined | null, fallback: T): T {
@@ -220,7 +201,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         const response = await contacts.createEntity(toEntity(contact, null));
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 409) return undefined;
+        if (isConflict(error)) return undefined;
         throw asTransient("contact insert", error);
       }
     },
@@ -230,7 +211,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         const response = await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || isEntityMissing(error)) return undefined;
+        if (isPreconditionFailed(error) || isEntityMissing(error)) return undefined;
         throw asTransient("contact update", error);
       }
     },
@@ -260,7 +241,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         });
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 409) return undefined;
+        if (isConflict(error)) return undefined;
         throw asTransient("identity key insert", error);
       }
     },
@@ -274,7 +255,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         );
         return response.etag ?? "*";
       } catch (error) {
-        if (statusOf(error) === 412 || isEntityMissing(error)) return undefined;
+        if (isPreconditionFailed(error) || isEntityMissing(error)) return undefined;
         throw asTransient("identity key update", error);
       }
     },
@@ -285,7 +266,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         return true;
       } catch (error) {
         if (isEntityMissing(error)) return true;
-        if (statusOf(error) === 412) return false;
+        if (isPreconditionFailed(error)) return false;
         throw asTransient("identity key delete", error);
       }
     },

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { ConcurrencyError, TransientError } from "../errors";
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import { ConcurrencyError } from "../errors";
 import type { MessageWarning } from "../events/types";
-import { isTableMissing } from "../storage/isTableMissing";
+import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "../storage/tableErrors";
 import type { ContactId, MessageId } from "../values/identifiers";
 
 /** Delivery status values, compared case-insensitively on the way in. */
@@ -213,19 +213,6 @@ function statusRowKey(eventId: string): string {
   return `${STATUS_ROW_PREFIX}|${createHash("sha256").update(eventId).digest("hex")}`;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
-
-/** A 404 for the entity, not for a missing table (that one is transient: the table is being recreated). */
-function isEntityMissing(error: unknown): boolean {
-  return statusOf(error) === 404 && !isTableMissing(error);
-}
-
-function asTransient(operation: string, error: unknown): TransientError {
-  return new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
-}
-
 /** Orders two statuses of one message: rank first, then time and event ID so the outcome never depends on arrival order. */
 function isAhead(a: { status: MessageStatus; at: string; eventId: string }, b: MessageEntity): boolean {
   if (!b.status) return true;
@@ -290,7 +277,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
         });
         return true;
       } catch (error) {
-        if (statusOf(error) === 409) return false;
+        if (isConflict(error)) return false;
         throw asTransient("message insert", error);
       }
     },
@@ -377,8 +364,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
           await messages.submitTransaction(actions);
           return { duplicate: false, status };
         } catch (error) {
-          const code = statusOf(error);
-          if (code === 409 || code === 412) {
+          if (isConflict(error) || isPreconditionFailed(error)) {
             // 409 on the history row: this event was applied before. 409/412 on the message row: a concurrent
             // writer; re-read and try again.
             const seen = await messages

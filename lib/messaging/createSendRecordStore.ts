@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { RestError, type TableClient } from "@azure/data-tables";
-import { TransientError } from "../errors";
-import { isTableMissing } from "../storage/isTableMissing";
+import type { TableClient } from "@azure/data-tables";
+import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "../storage/tableErrors";
 
 /** The outcome of an accepted send, as returned to callers and replayed for a repeated idempotency key. */
 export interface SendOutcome {
@@ -70,8 +69,6 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
     attempt: entity.attempt ?? 1,
     etag,
   });
-  const transient = (operation: string, error: unknown) =>
-    new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
 
   return {
     async get(key) {
@@ -79,9 +76,8 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
         const entity = await table.getEntity<SendEntity>(partitionFor(key), "send");
         return toRecord(entity, entity.etag);
       } catch (error) {
-        // A missing table is no missing record: it is transient (the table is being recreated).
-        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
-        throw transient("send record read", error);
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("send record read", error);
       }
     },
 
@@ -98,13 +94,13 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
         const response = await table.createEntity(entity);
         return toRecord(entity, response.etag ?? "*");
       } catch (error) {
-        if (!(error instanceof RestError && error.statusCode === 409)) throw transient("send record insert", error);
+        if (!isConflict(error)) throw asTransient("send record insert", error);
       }
       try {
         const stored = await table.getEntity<SendEntity>(entity.partitionKey, "send");
         return toRecord(stored, stored.etag);
       } catch (error) {
-        throw transient("send record read", error);
+        throw asTransient("send record read", error);
       }
     },
 
@@ -115,7 +111,7 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
           "Merge",
         );
       } catch (error) {
-        throw transient("send record update", error);
+        throw asTransient("send record update", error);
       }
     },
 
@@ -138,8 +134,8 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
           etag: response.etag ?? "*",
         };
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 412) return undefined;
-        throw transient("send record update", error);
+        if (isPreconditionFailed(error)) return undefined;
+        throw asTransient("send record update", error);
       }
     },
   };

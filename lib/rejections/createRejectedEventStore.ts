@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
-import { TransientError } from "../errors";
-import { isTableMissing } from "../storage/isTableMissing";
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { asTransient, isEntityMissing } from "../storage/tableErrors";
 
 /** Why an event was acknowledged without being processed. */
 export interface Rejection {
@@ -74,10 +73,7 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
       try {
         await table.submitTransaction(actions);
       } catch (error) {
-        throw new TransientError("Table Storage rejected-event write failed", {
-          code: "storage_unavailable",
-          cause: error,
-        });
+        throw asTransient("rejected-event write", error);
       }
       return { partitionKey, rowKey };
     },
@@ -104,12 +100,8 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
           rawEvent,
         };
       } catch (error) {
-        // A missing table is no missing record: it is transient (the table is being recreated).
-        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
-        throw new TransientError("Table Storage rejected-event read failed", {
-          code: "storage_unavailable",
-          cause: error,
-        });
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("rejected-event read", error);
       }
     },
   };

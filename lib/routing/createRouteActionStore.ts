@@ -1,6 +1,5 @@
-import { RestError, type TableClient } from "@azure/data-tables";
-import { TransientError } from "../errors";
-import { isTableMissing } from "../storage/isTableMissing";
+import type { TableClient } from "@azure/data-tables";
+import { asTransient, isConflict, isEntityMissing } from "../storage/tableErrors";
 
 /** How a route action on one inbound message ended. */
 export type RouteActionResult = "forwarded" | "replied" | "refused";
@@ -40,13 +39,10 @@ interface RouteActionEntity {
 }
 
 /**
- * The route-action store on `table` (PartitionKey = inbound message ID, RowKey = `route|action`). Storage failures are
- * {@link TransientError}s, so the handler throws and Event Grid redelivers.
+ * The route-action store on `table` (PartitionKey = inbound message ID, RowKey = `route|action`). Storage failures
+ * become transient errors ({@link asTransient}), so the handler throws and Event Grid redelivers.
  */
 export function createRouteActionStore(table: TableClient): RouteActionStore {
-  const transient = (operation: string, error: unknown) =>
-    new TransientError(`Table Storage ${operation} failed`, { code: "storage_unavailable", cause: error });
-
   return {
     async get(messageId, route, action) {
       try {
@@ -61,9 +57,8 @@ export function createRouteActionStore(table: TableClient): RouteActionStore {
           ...(entity.detail === undefined ? {} : { detail: entity.detail }),
         };
       } catch (error) {
-        // A missing table is no missing record: it is transient (the table is being recreated).
-        if (error instanceof RestError && error.statusCode === 404 && !isTableMissing(error)) return undefined;
-        throw transient("route action read", error);
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("route action read", error);
       }
     },
 
@@ -80,8 +75,8 @@ export function createRouteActionStore(table: TableClient): RouteActionStore {
       try {
         await table.createEntity(entity);
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 409) return;
-        throw transient("route action insert", error);
+        if (isConflict(error)) return;
+        throw asTransient("route action insert", error);
       }
     },
   };
