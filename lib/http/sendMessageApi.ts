@@ -2,7 +2,7 @@ import { sendDepsOf, type AppServices } from "../app/createAppServices";
 import { ConfigurationError, TransientError, ValidationError } from "../errors";
 import type { Logger } from "../logging/createLogger";
 import { parseIdempotencyKey, sendToContact, type Recipient } from "../messaging/sendToContact";
-import { parseOutboundMessage } from "../sending/outboundMessage";
+import { checkSendRequestShape, parseOutboundMessage } from "../sending/outboundMessage";
 import { UpstreamError, UpstreamTransientError } from "../sending/UpstreamError";
 import { parseBsuid } from "../values/Bsuid";
 import { parseChannelId } from "../values/ChannelId";
@@ -34,9 +34,7 @@ function parseRecipient(value: unknown): Recipient {
 export async function sendMessageApi(services: AppServices, request: ApiRequest, logger: Logger): Promise<ApiResponse> {
   try {
     const body = await readJsonBody(request);
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw new ValidationError("The body must be a JSON object with recipient and message", { field: "body" });
-    }
+    checkSendRequestShape(body);
     const input = body as Record<string, unknown>;
     const recipient = parseRecipient(input.recipient);
     const channelId = input.channelId === undefined ? undefined : parseChannelId(input.channelId, "channelId");

@@ -1,8 +1,9 @@
 /**
  * The routes file: which inbound messages get an automatic reply or are forwarded to downstream systems.
  *
- * Published as `schemas/routes.schema.json`; this module is the authority (the schema is for editors), and a file it
- * refuses fails start-up with every problem named, route and filter path included.
+ * The file's shape is `schemas/routes.schema.json`, which the app checks it against (compiled at build time, see
+ * `scripts/compileSchemas.ts`); this module adds the rules a schema cannot state. A file it refuses fails start-up with
+ * every problem named, route and filter path included.
  *
  * @packageDocumentation
  */
@@ -11,6 +12,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { AppError, ValidationError } from "../errors";
 import { ADVANCED_MESSAGE_RECEIVED } from "../events/wireTypes";
+import { routesFile } from "../schemaValidation/compiledRoutesValidator";
+import {
+  formatPath,
+  schemaProblems,
+  type CompiledValidator,
+  type PathSegment,
+  type SchemaProblem,
+} from "../schemaValidation/describeSchemaErrors";
 import { parseOutboundMessage, type TemplateMessage, type TextMessage } from "../sending/outboundMessage";
 import { validateEventGridFilter, type EventGridFilter } from "./evaluateEventGridFilter";
 import { parseJsonKeepingNumberText } from "./parseJsonKeepingNumberText";
@@ -78,129 +87,113 @@ export interface LoadedRoutes {
 /** The file the app looks for when `ROUTES_FILE` is not set, relative to the app root. */
 export const DEFAULT_ROUTES_FILE = "routes.json";
 
-const ROUTE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const FILE_PROPERTIES: ReadonlySet<string> = new Set(["$schema", "routes"]);
-const ROUTE_PROPERTIES: ReadonlySet<string> = new Set([
-  "name",
-  "description",
-  "filter",
-  "senderCountries",
-  "actions",
-  "stopProcessing",
-]);
-const ACTION_PROPERTIES: Readonly<Record<RouteActionType, ReadonlySet<string>>> = {
-  store: new Set(["type"]),
-  reply: new Set(["type", "message"]),
-  forward: new Set(["type"]),
-};
+const validateRoutesFile = routesFile as unknown as CompiledValidator;
 
 /**
  * Validates parsed routes-file JSON and returns the routes with `senderCountries` folded into their filters.
  *
  * Route semantics (documented in the schema and the README): every route whose filter matches runs, in file order; a
  * matching route with `stopProcessing: true` ends the evaluation. Problems are collected, never thrown, so a file with
- * five mistakes is fixed in one pass. Checked: unknown properties anywhere (a typo such as `stopProccessing` would
- * otherwise change behaviour silently), names (unique, `A-Z a-z 0-9 _ . -`, at most 64), every filter with
- * `validateEventGridFilter` (Event Grid's own limits, so a route can become a subscription unchanged), countries,
- * `includedEventTypes` that exclude `AdvancedMessageReceived` (such a route could never match), the actions (at least
- * one, each type at most once, replies parsed with `parseOutboundMessage` and limited to text and template).
+ * five mistakes is fixed in one pass; each names the route and the path inside it.
+ *
+ * The shape is checked against `schemas/routes.schema.json` (unknown properties anywhere, since a typo such as
+ * `stopProccessing` would otherwise change behaviour silently; names; filters; country codes; actions; replies as the
+ * send API's text and template). Then what a schema cannot say, for each part whose shape is right: names unique
+ * (case-insensitively), each action type at most once, known countries, Event Grid's limits across a whole filter
+ * (`validateEventGridFilter`, so a route can become a subscription unchanged) also once `senderCountries` is folded in,
+ * `includedEventTypes` that exclude `AdvancedMessageReceived` (such a route could never match), and the rules of a
+ * reply (`parseOutboundMessage`).
  */
 export function parseRoutes(input: unknown): LoadedRoutes {
-  const problems: string[] = [];
+  const found = schemaProblems(validateRoutesFile, input);
+  const ofRoute = (problem: SchemaProblem) => problem.path[0] === "routes" && typeof problem.path[1] === "number";
+  const problems = found
+    .filter((problem) => !ofRoute(problem))
+    .map((problem) =>
+      problem.path.length === 0 ? `the file ${problem.message}` : `${formatPath(problem.path)}: ${problem.message}`,
+    );
   const routes: Route[] = [];
-  if (!isObject(input)) return { routes, problems: ['the file must be a JSON object such as { "routes": [] }'] };
-  for (const key of Object.keys(input)) {
-    if (!FILE_PROPERTIES.has(key)) problems.push(`${key}: is not a property of a routes file (routes, $schema)`);
-  }
-  if (!Array.isArray(input.routes)) {
-    problems.push("routes: must be an array of routes (it may be empty)");
-    return { routes, problems };
-  }
+  if (!isObject(input) || !Array.isArray(input.routes)) return { routes, problems };
+
   const seen = new Map<string, number>();
   input.routes.forEach((raw: unknown, index) => {
-    const route = parseRoute(raw, index, problems);
-    if (route === undefined) return;
-    const folded = route.name.toLowerCase();
-    const earlier = seen.get(folded);
-    if (earlier !== undefined) {
-      problems.push(`${label(index, route.name)}: name: is already used by routes[${earlier}]; names must be unique`);
-      return;
+    const own = found
+      .filter((problem) => ofRoute(problem) && problem.path[1] === index)
+      .map((problem) => ({ path: problem.path.slice(2), message: problem.message }));
+    const route = checkRoute(raw, own);
+    if (isObject(raw) && typeof raw.name === "string" && !own.some((problem) => problem.path[0] === "name")) {
+      const earlier = seen.get(raw.name.toLowerCase());
+      if (earlier !== undefined) {
+        own.push({ path: ["name"], message: `is already used by routes[${earlier}]; names must be unique` });
+      } else seen.set(raw.name.toLowerCase(), index);
     }
-    seen.set(folded, index);
-    routes.push(route);
+    const where = label(index, isObject(raw) && typeof raw.name === "string" ? raw.name : undefined);
+    for (const problem of own) {
+      problems.push(
+        problem.path.length === 0
+          ? `${where}: ${problem.message}`
+          : `${where}: ${formatPath(problem.path)}: ${problem.message}`,
+      );
+    }
+    if (route !== undefined && own.length === 0) routes.push(route);
   });
   return { routes, problems };
 }
 
-function parseRoute(raw: unknown, index: number, problems: string[]): Route | undefined {
-  const before = problems.length;
-  if (!isObject(raw)) {
-    problems.push(`routes[${index}]: must be an object with name, filter and actions`);
-    return undefined;
-  }
-  const name = typeof raw.name === "string" ? raw.name : undefined;
-  const where = label(index, name);
-  const problem = (path: string, message: string) => problems.push(`${where}: ${path}: ${message}`);
+/**
+ * Adds to `problems` (the route's schema problems, paths from the route) what the schema cannot see, for each part the
+ * schema found right; returns the route when it has no problem at all.
+ */
+function checkRoute(raw: unknown, problems: SchemaProblem[]): Route | undefined {
+  if (!isObject(raw)) return undefined;
+  const clean = (part: string) => !problems.some((problem) => problem.path[0] === part);
+  const problem = (path: PathSegment[], message: string) => problems.push({ path, message });
 
-  for (const key of Object.keys(raw)) {
-    if (!ROUTE_PROPERTIES.has(key)) {
-      problem(key, `is not a property of a route (${[...ROUTE_PROPERTIES].join(", ")})`);
-    }
-  }
-  if (name === undefined || !ROUTE_NAME_PATTERN.test(name)) {
-    problem("name", "must be 1-64 letters, digits, _ . or -, starting with a letter or digit");
-  }
-  if (raw.description !== undefined && typeof raw.description !== "string") {
-    problem("description", "must be a string");
-  }
-  if (raw.stopProcessing !== undefined && typeof raw.stopProcessing !== "boolean") {
-    problem("stopProcessing", "must be true or false");
-  }
+  const filter = clean("filter") ? checkFilter((raw.filter ?? {}) as EventGridFilter, problem) : undefined;
+  const countries = clean("senderCountries")
+    ? checkCountries((raw.senderCountries ?? []) as string[], problem)
+    : undefined;
+  const actions = clean("actions") ? checkActions(raw.actions as RouteAction[], problem) : undefined;
+  if (filter === undefined || countries === undefined || actions === undefined) return undefined;
 
-  const filter = parseFilter(raw.filter, problem);
-  const senderCountries = parseCountries(raw.senderCountries, problem);
   let effective = filter;
-  if (filter !== undefined && senderCountries !== undefined && senderCountries.length > 0) {
-    effective = {
-      ...filter,
-      advancedFilters: [...(filter.advancedFilters ?? []), senderCountriesAdvancedFilter(senderCountries)],
-    };
+  if (countries.length > 0) {
+    const expansion = senderCountriesAdvancedFilter(countries);
+    effective = { ...filter, advancedFilters: [...(filter.advancedFilters ?? []), expansion] };
     // The written filter was clean; anything found now comes from the expansion, so it is blamed on senderCountries.
     for (const issue of validateEventGridFilter(effective)) {
       problem(
-        "senderCountries",
-        `expands into ${senderCountriesAdvancedFilter(senderCountries).values.length} subject prefixes, and with the ` +
-          `filter the route then breaks an Event Grid limit (${issue.message}); split the countries over several routes`,
+        ["senderCountries"],
+        `expands into ${expansion.values.length} subject prefixes, and with the filter the route then breaks an ` +
+          `Event Grid limit (${issue.message}); split the countries over several routes`,
       );
     }
   }
-  const actions = parseActions(raw.actions, problem);
-
-  if (problems.length > before || name === undefined || effective === undefined || actions === undefined) {
-    return undefined;
-  }
+  if (problems.length > 0) return undefined;
   return {
-    name,
+    name: raw.name as string,
     ...(typeof raw.description === "string" ? { description: raw.description } : {}),
     filter: effective,
-    senderCountries: senderCountries ?? [],
+    senderCountries: countries,
     actions,
     stopProcessing: raw.stopProcessing === true,
   };
 }
 
-function parseFilter(raw: unknown, problem: (path: string, message: string) => void): EventGridFilter | undefined {
-  if (raw === undefined) return {};
-  const issues = validateEventGridFilter(raw);
-  for (const issue of issues) problem(issue.path === "" ? "filter" : `filter.${issue.path}`, issue.message);
+/** Event Grid's limits across the filter, and a type list that lets AdvancedMessageReceived through. */
+function checkFilter(
+  filter: EventGridFilter,
+  problem: (path: PathSegment[], message: string) => void,
+): EventGridFilter | undefined {
+  const issues = validateEventGridFilter(filter);
+  for (const issue of issues) problem(["filter", ...(issue.path === "" ? [] : [issue.path])], issue.message);
   if (issues.length > 0) return undefined;
-  const filter = raw as EventGridFilter;
   const types = filter.includedEventTypes;
   if (types && types.length > 0) {
     const folded = types.map((type) => type.toLowerCase());
     if (!folded.includes("all") && !folded.includes(ADVANCED_MESSAGE_RECEIVED.toLowerCase())) {
       problem(
-        "filter.includedEventTypes",
+        ["filter", "includedEventTypes"],
         `routes only ever see ${ADVANCED_MESSAGE_RECEIVED} events, and this list leaves it out, so the route could never match`,
       );
       return undefined;
@@ -209,66 +202,49 @@ function parseFilter(raw: unknown, problem: (path: string, message: string) => v
   return filter;
 }
 
-function parseCountries(raw: unknown, problem: (path: string, message: string) => void): string[] | undefined {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw) || raw.length === 0) {
-    problem("senderCountries", "must be a non-empty array of ISO 3166 alpha-2 codes such as GB");
-    return undefined;
-  }
-  const countries: string[] = [];
+/** Known countries, upper case. */
+function checkCountries(raw: string[], problem: (path: PathSegment[], message: string) => void): string[] | undefined {
   let ok = true;
-  raw.forEach((value: unknown, index) => {
+  raw.forEach((country, index) => {
     try {
       // Expanding one country at a time names the bad entry; the helper throws for unknown codes.
-      senderCountriesAdvancedFilter([value as string]);
-      countries.push((value as string).toUpperCase());
+      senderCountriesAdvancedFilter([country]);
     } catch (error) {
       ok = false;
-      problem(`senderCountries[${index}]`, error instanceof AppError ? error.message : String(error));
+      problem(["senderCountries", index], error instanceof AppError ? error.message : String(error));
     }
   });
-  return ok ? countries : undefined;
+  return ok ? raw.map((country) => country.toUpperCase()) : undefined;
 }
 
-function parseActions(raw: unknown, problem: (path: string, message: string) => void): RouteAction[] | undefined {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    problem("actions", 'must be a non-empty array such as [{ "type": "forward" }]');
-    return undefined;
-  }
-  const actions: RouteAction[] = [];
+/** Each action type once; replies by the send API's rules (and without the properties it does not know). */
+function checkActions(
+  raw: RouteAction[],
+  problem: (path: PathSegment[], message: string) => void,
+): RouteAction[] | undefined {
   const types = new Set<string>();
   let ok = true;
-  raw.forEach((entry: unknown, index) => {
-    const path = `actions[${index}]`;
-    const fail = (at: string, message: string) => {
+  const actions = raw.map((action, index): RouteAction => {
+    if (types.has(action.type)) {
       ok = false;
-      problem(at, message);
-    };
-    if (!isObject(entry) || typeof entry.type !== "string" || !isActionType(entry.type)) {
-      fail(`${path}.type`, `must be one of ${ROUTE_ACTION_TYPES.join(", ")}`);
-      return;
+      problem(
+        ["actions", index, "type"],
+        `${action.type} is already listed; each action type may appear once per route`,
+      );
     }
-    const type = entry.type;
-    if (types.has(type)) fail(`${path}.type`, `${type} is already listed; each action type may appear once per route`);
-    types.add(type);
-    for (const key of Object.keys(entry)) {
-      if (!ACTION_PROPERTIES[type].has(key)) fail(`${path}.${key}`, `is not a property of a ${type} action`);
-    }
-    if (type !== "reply") {
-      actions.push({ type });
-      return;
-    }
+    types.add(action.type);
+    if (action.type !== "reply") return { type: action.type };
+    const field = `actions[${index}].message`;
     try {
-      const message = parseOutboundMessage(entry.message, `${path}.message`);
-      if (message.kind !== "text" && message.kind !== "template") {
-        fail(`${path}.message.kind`, "a route reply must be a text or a template");
-        return;
-      }
-      actions.push({ type, message });
+      return { type: "reply", message: parseOutboundMessage(action.message, field) as TextMessage | TemplateMessage };
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      const field = error instanceof ValidationError ? error.field : undefined;
-      fail(field ?? `${path}.message`, error.message);
+      if (!(error instanceof ValidationError)) throw error;
+      ok = false;
+      const at = error.field ?? field;
+      // The path is given once, in front, as for every other problem.
+      const message = error.message.startsWith(`${at} `) ? error.message.slice(at.length + 1) : error.message;
+      problem([at], message);
+      return action;
     }
   });
   return ok ? actions : undefined;
@@ -326,10 +302,6 @@ function label(index: number, name: string | undefined): string {
   return typeof name === "string" && name !== ""
     ? `route "${name.slice(0, 64)}" (routes[${index}])`
     : `routes[${index}]`;
-}
-
-function isActionType(value: string): value is RouteActionType {
-  return (ROUTE_ACTION_TYPES as readonly string[]).includes(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

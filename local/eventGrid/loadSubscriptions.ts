@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { validateEventGridFilter, type EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
 import { parseJsonKeepingNumberText } from "../../lib/routing/parseJsonKeepingNumberText";
+import { subscriptionsFile } from "../../lib/schemaValidation/compiledSubscriptionsValidator";
+import {
+  formatPath,
+  isWithin,
+  schemaProblems,
+  type CompiledValidator,
+} from "../../lib/schemaValidation/describeSchemaErrors";
 import { DEFAULT_EVENT_TIME_TO_LIVE_MINUTES, DEFAULT_MAX_DELIVERY_ATTEMPTS } from "./deliveryPolicy";
 import type { EventSchemaName } from "./eventSchemas";
 
@@ -17,6 +24,8 @@ export interface LocalSubscription {
   preferredBatchSizeInKilobytes: number;
 }
 
+const validateSubscriptionsFile = subscriptionsFile as unknown as CompiledValidator;
+
 /** Reads and validates a subscriptions file (`{ subscriptions: [...] }`); throws naming every problem. */
 export function loadSubscriptions(file: string): LocalSubscription[] {
   let parsed: unknown;
@@ -28,56 +37,76 @@ export function loadSubscriptions(file: string): LocalSubscription[] {
   return parseSubscriptions(parsed, file);
 }
 
-/** Validates parsed subscriptions as Event Grid would refuse to create them; `origin` names the source in errors. */
+/**
+ * Validates parsed subscriptions as Event Grid would refuse to create them, after filling in what Event Grid fills in
+ * when a subscription leaves it out (delivery schema, filter, retry policy, batching); `origin` names the source in
+ * errors.
+ */
 export function parseSubscriptions(parsed: unknown, origin = "subscriptions"): LocalSubscription[] {
-  const list = (parsed as { subscriptions?: unknown } | null)?.subscriptions;
-  if (!Array.isArray(list)) throw new Error(`${origin}: expected { "subscriptions": [ ... ] }`);
-  const problems: string[] = [];
-  const names = new Set<string>();
-  const subscriptions = list.map((raw: unknown, index): LocalSubscription => {
-    const entry = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-    const at = `subscriptions[${index}]`;
-    const name = typeof entry.name === "string" ? entry.name : "";
-    if (!/^[A-Za-z0-9-]{3,64}$/.test(name)) problems.push(`${at}.name must be 3-64 letters, digits or hyphens`);
-    if (names.has(name.toLowerCase())) problems.push(`${at}.name "${name}" is used twice`);
-    names.add(name.toLowerCase());
-    const fn = typeof entry.function === "string" ? entry.function : "";
-    if (fn === "") problems.push(`${at}.function must name an Event Grid triggered function`);
-    const schema = entry.eventDeliverySchema ?? "EventGridSchema";
-    if (schema !== "EventGridSchema" && schema !== "CloudEventSchemaV1_0") {
-      problems.push(`${at}.eventDeliverySchema must be EventGridSchema or CloudEventSchemaV1_0`);
-    }
-    const filter = entry.filter ?? {};
-    for (const issue of validateEventGridFilter(filter)) {
-      problems.push(`${at}.filter${issue.path ? `.${issue.path}` : ""}: ${issue.message}`);
-    }
-    const retry = (entry.retryPolicy ?? {}) as Record<string, unknown>;
-    const maxDeliveryAttempts = integerIn(retry.maxDeliveryAttempts, DEFAULT_MAX_DELIVERY_ATTEMPTS, 1, 30);
-    const ttl = integerIn(retry.eventTimeToLiveInMinutes, DEFAULT_EVENT_TIME_TO_LIVE_MINUTES, 1, 1440);
-    const batch = integerIn(entry.maxEventsPerBatch, 1, 1, 5000);
-    const batchKb = integerIn(entry.preferredBatchSizeInKilobytes, 64, 1, 1024);
-    if (maxDeliveryAttempts === undefined) problems.push(`${at}.retryPolicy.maxDeliveryAttempts must be 1-30`);
-    if (ttl === undefined) problems.push(`${at}.retryPolicy.eventTimeToLiveInMinutes must be 1-1440`);
-    if (batch === undefined) problems.push(`${at}.maxEventsPerBatch must be 1-5000`);
-    if (batchKb === undefined) problems.push(`${at}.preferredBatchSizeInKilobytes must be 1-1024`);
-    return {
-      name,
-      function: fn,
-      eventDeliverySchema: schema as EventSchemaName,
-      filter: filter as EventGridFilter,
-      retryPolicy: {
-        maxDeliveryAttempts: maxDeliveryAttempts ?? DEFAULT_MAX_DELIVERY_ATTEMPTS,
-        eventTimeToLiveInMinutes: ttl ?? DEFAULT_EVENT_TIME_TO_LIVE_MINUTES,
-      },
-      maxEventsPerBatch: batch ?? 1,
-      preferredBatchSizeInKilobytes: batchKb ?? 64,
-    };
-  });
+  const completed = withEventGridDefaults(parsed);
+  const problems = subscriptionsFileProblems(completed);
   if (problems.length > 0) throw new Error(`${origin} is not valid: ${problems.join("; ")}`);
-  return subscriptions;
+  return (completed as { subscriptions: LocalSubscription[] }).subscriptions;
 }
 
-function integerIn(value: unknown, fallback: number, min: number, max: number): number | undefined {
-  if (value === undefined || value === null) return fallback;
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+/**
+ * Every problem of a subscriptions file as written, each naming the subscription and the path; empty when the file is
+ * fine. The shape is `schemas/eventSubscriptions.schema.json` (names, delivery schema, filters, retry and batching
+ * ranges); then what a schema cannot say: names unique (case-insensitively) and, for each filter whose shape is right,
+ * Event Grid's limits across the whole filter (`validateEventGridFilter`).
+ */
+export function subscriptionsFileProblems(input: unknown): string[] {
+  const found = schemaProblems(validateSubscriptionsFile, input);
+  const subscriptions = isObject(input) && Array.isArray(input.subscriptions) ? input.subscriptions : [];
+  const names = new Set<string>();
+  subscriptions.forEach((entry: unknown, index) => {
+    if (!isObject(entry)) return;
+    const at = ["subscriptions", index];
+    if (typeof entry.name === "string" && !found.some((problem) => isWithin(problem.path, [...at, "name"]))) {
+      const folded = entry.name.toLowerCase();
+      if (names.has(folded)) found.push({ path: [...at, "name"], message: "is used twice" });
+      names.add(folded);
+    }
+    if (entry.filter !== undefined && !found.some((problem) => isWithin(problem.path, [...at, "filter"]))) {
+      for (const issue of validateEventGridFilter(entry.filter)) {
+        found.push({ path: [...at, "filter", ...(issue.path === "" ? [] : [issue.path])], message: issue.message });
+      }
+    }
+  });
+  return found.map(({ path, message }) => {
+    if (path.length === 0) return `the file ${message}`;
+    const [first, index, ...rest] = path;
+    const entry = first === "subscriptions" && typeof index === "number" ? subscriptions[index] : undefined;
+    if (entry === undefined) return `${formatPath(path)}: ${message}`;
+    const name = isObject(entry) && typeof entry.name === "string" ? ` "${entry.name}"` : "";
+    return `subscriptions[${index}]${name}${rest.length === 0 ? "" : `: ${formatPath(rest)}`}: ${message}`;
+  });
+}
+
+/** What Event Grid uses for the properties a subscription may leave out (or set to null, as ARM returns them). */
+function withEventGridDefaults(parsed: unknown): unknown {
+  if (!isObject(parsed) || !Array.isArray(parsed.subscriptions)) return parsed;
+  const subscriptions = parsed.subscriptions.map((entry: unknown) => {
+    if (!isObject(entry)) return entry;
+    const retry = entry.retryPolicy ?? {};
+    return {
+      ...entry,
+      eventDeliverySchema: entry.eventDeliverySchema ?? "EventGridSchema",
+      filter: entry.filter ?? {},
+      retryPolicy: isObject(retry)
+        ? {
+            ...retry,
+            maxDeliveryAttempts: retry.maxDeliveryAttempts ?? DEFAULT_MAX_DELIVERY_ATTEMPTS,
+            eventTimeToLiveInMinutes: retry.eventTimeToLiveInMinutes ?? DEFAULT_EVENT_TIME_TO_LIVE_MINUTES,
+          }
+        : retry,
+      maxEventsPerBatch: entry.maxEventsPerBatch ?? 1,
+      preferredBatchSizeInKilobytes: entry.preferredBatchSizeInKilobytes ?? 64,
+    };
+  });
+  return { ...parsed, subscriptions };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -10,12 +10,14 @@ import {
 import { withSenderCountries } from "../../lib/routing/senderCountryFilter";
 import { loadRoutesFile, parseRoutes, type Route } from "../../lib/routing/loadRoutes";
 import { selectRoutes } from "../../lib/routing/runRoutes";
-import type { SubscriptionsFile } from "../../lib/routing/validateSubscriptionsFile";
+import type { LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
 import { buildEventCorpus, SENDER_FORMS, type CorpusEvent } from "./support/eventCorpus";
 
 const ROOT = join(__dirname, "..", "..");
 const corpus = buildEventCorpus();
-const deployed = JSON.parse(readFileSync(join(ROOT, "infra", "eventSubscriptions.json"), "utf8")) as SubscriptionsFile;
+const deployed = JSON.parse(readFileSync(join(ROOT, "infra", "eventSubscriptions.json"), "utf8")) as {
+  subscriptions: LocalSubscription[];
+};
 const repoRoutes: Route[] = [
   ...loadRoutesFile(join(ROOT, "routes.json")).routes,
   ...loadRoutesFile(join(ROOT, "samples", "routes", "routes.example.json")).routes,

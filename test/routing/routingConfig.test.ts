@@ -101,7 +101,7 @@ describe("loadConfig routing settings", () => {
     expect(problems).toEqual([
       expect.stringMatching(/^TABLE_NAME_PREFIX/),
       expect.stringMatching(/^FORWARD_QUEUE_NAME must be 3-63 lower-case letters/),
-      `routes file ${file}: route "bad" (routes[2]): filter.advancedFilters[0].values: StringIn needs a list of strings`,
+      `routes file ${file}: route "bad" (routes[2]): filter.advancedFilters[0].values: must be a non-empty list of strings`,
       expect.stringMatching(/^routes "crm" forward messages/),
       expect.stringMatching(/^routes "thanks" reply to messages/),
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../lib/errors";
-import { parseOutboundMessage, type OutboundMessage } from "../../lib/sending/outboundMessage";
+import { checkSendRequestShape, parseOutboundMessage, type OutboundMessage } from "../../lib/sending/outboundMessage";
 import { apiVersionFor } from "../../lib/sending/toNotificationContent";
 
 function fieldOf(body: unknown): string | undefined {
@@ -223,6 +223,32 @@ describe("parseOutboundMessage", () => {
     expect(() => parseOutboundMessage({ kind: "text", text: "" }, "reply")).toThrow(
       expect.objectContaining({ field: "reply.text" }),
     );
+  });
+});
+
+describe("checkSendRequestShape", () => {
+  const text = { kind: "text", text: "Hi" };
+  it.each<[string, unknown, string]>([
+    ["the body is an array", [text], "body"],
+    ["the recipient is missing", { message: text }, "recipient"],
+    ["the recipient names no known identifier", { recipient: { email: "a@example.com" }, message: text }, "recipient"],
+    ["the recipient names two identifiers", { recipient: { bsuid: "US.1", phone: "+1" }, message: text }, "recipient"],
+    ["the BSUID is a number", { recipient: { bsuid: 1 }, message: text }, "recipient.bsuid"],
+    ["the channelId is a number", { recipient: { bsuid: "US.1" }, channelId: 7, message: text }, "channelId"],
+    ["the message is missing", { recipient: { bsuid: "US.1" } }, "message"],
+    [
+      "the message text is blank",
+      { recipient: { bsuid: "US.1" }, message: { kind: "text", text: " " } },
+      "message.text",
+    ],
+  ])("names %s as field %s", (_, body, field) => {
+    expect(() => checkSendRequestShape(body)).toThrow(expect.objectContaining({ field }));
+  });
+
+  it("accepts a well-formed body and leaves its unknown properties in place", () => {
+    const body = { recipient: { phone: "+14255550123" }, message: { ...text, extra: 1 }, note: "x" };
+    checkSendRequestShape(body);
+    expect(body).toEqual({ recipient: { phone: "+14255550123" }, message: { ...text, extra: 1 }, note: "x" });
   });
 });
 
