@@ -66,7 +66,7 @@ export const SCHEMA_MODULES: readonly SchemaModule[] = [
 ];
 
 /** Keywords the schemas carry for people and editors (VS Code reads the first two); ajv only has to accept them. */
-export const ANNOTATION_KEYWORDS = ["errorMessage", "patternErrorMessage", "x-discriminatorValues"] as const;
+const ANNOTATION_KEYWORDS = ["errorMessage", "patternErrorMessage", "x-discriminatorValues"] as const;
 
 /** Prose for people and editors, left out of the compiled copies (the messages need only titles and errorMessage). */
 const PROSE_KEYWORDS = ["description", "default", "examples", "$comment"];

@@ -13,8 +13,6 @@
 export const ADVANCED_MESSAGE_RECEIVED = "Microsoft.Communication.AdvancedMessageReceived";
 /** Event type of a delivery status change of a message the business sent. */
 export const ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated";
-/** Preview event type; recognised so it can be acknowledged, not processed. */
-export const ADVANCED_MESSAGE_ANALYSIS_COMPLETED = "Microsoft.Communication.AdvancedMessageAnalysisCompleted";
 
 /**
  * A field the service may leave out, send as `null` or send as `""`; all three mean "no value".
@@ -159,13 +157,3 @@ export interface WireAdvancedMessageDeliveryStatusUpdatedData extends WireTimest
   toBSUID?: WireOptional<string>;
   error?: WireOptional<WireDeliveryError>;
 }
-
-export type WireAdvancedMessageReceivedEvent =
-  WireEventGridEvent<WireAdvancedMessageReceivedData> | WireCloudEvent<WireAdvancedMessageReceivedData>;
-
-export type WireAdvancedMessageDeliveryStatusUpdatedEvent =
-  | WireEventGridEvent<WireAdvancedMessageDeliveryStatusUpdatedData>
-  | WireCloudEvent<WireAdvancedMessageDeliveryStatusUpdatedData>;
-
-/** An Event Grid push delivery: always an array, even for one event. */
-export type WireEventGridDelivery = WireEventGridEvent[];

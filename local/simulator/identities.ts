@@ -1,10 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  getCountryCallingCode,
-  isSupportedCountry,
-  parsePhoneNumberFromString,
-  type CountryCode,
-} from "libphonenumber-js";
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import { tryParsePhoneNumber } from "../../lib/values/PhoneNumber";
 
 /** A source of uniform numbers in [0, 1). */
@@ -144,9 +139,4 @@ export function countryOfPhone(phone: string): CountryCode | undefined {
     country_calling_codes: Record<string, string[]>;
   };
   return metadata.country_calling_codes[parsed.countryCallingCode]?.[0] as CountryCode | undefined;
-}
-
-/** True when the number's calling code is the country's (a Jersey number passes as GB: both are +44). */
-export function phoneFitsCountry(phone: string, country: CountryCode): boolean {
-  return parsePhoneNumberFromString(phone)?.countryCallingCode === getCountryCallingCode(country);
 }
