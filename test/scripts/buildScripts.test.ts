@@ -22,4 +22,11 @@ describe("npm scripts that build", () => {
     // Kept inside dist/: deleting dist/ by hand must also forget what was built, or tsc -b would skip the rebuild.
     expect(config).toMatch(/"tsBuildInfoFile":\s*"dist\//);
   });
+
+  it("compile the schemas into validators after tsc and before bundling, so the bundle holds the current ones", () => {
+    const steps = scripts.build!.split(" && ");
+    const compile = steps.indexOf("node dist/scripts/compileSchemas.js");
+    expect(compile).toBeGreaterThan(steps.indexOf("tsc -b tsconfig.build.json"));
+    expect(compile).toBeLessThan(steps.indexOf("node dist/scripts/bundleApp.js"));
+  });
 });
