@@ -22,10 +22,21 @@ export interface FunctionRegistration {
   trigger: FunctionBinding;
 }
 
-const CORE_MODULE = "@azure/functions-core";
+/**
+ * The `@azure/functions` releases this loader is known to work with. It stands in for the worker's
+ * `@azure/functions-core` module and so relies on how `@azure/functions` uses it: the module name it requires, the
+ * members it calls (`registerFunction`, `registerHook`, `setProgrammingModel`, `log`), the `{ name, bindings }`
+ * metadata `registerFunction` receives, and the app's own handler passed alongside (the local host calls it with
+ * `HttpRequest` / `InvocationContext`). `test/local/host/loadFunctionApp.test.ts` checks all of that against the
+ * installed package; widen the range only after it passes with the new release.
+ */
+export const SUPPORTED_AZURE_FUNCTIONS = ">=4.16.5 <5.0.0";
+
+/** The module the Functions worker provides and `@azure/functions` requires to register functions. */
+export const FUNCTIONS_CORE_MODULE = "@azure/functions-core";
 
 /** Expands the `main` entry of package.json (a file or a `dir/*.js` pattern) as the Functions worker does. */
-export function resolveEntryFiles(appRoot: string): string[] {
+function resolveEntryFiles(appRoot: string): string[] {
   const pkg = JSON.parse(readFileSync(join(appRoot, "package.json"), "utf8")) as { main?: string };
   if (!pkg.main) throw new Error("package.json has no main entry: the Functions host would find no functions");
   const pattern = resolve(appRoot, pkg.main);
@@ -126,9 +137,9 @@ export function loadFunctionApp(appRoot: string, options: LoadFunctionAppOptions
     }
   }
   const original = moduleApi._resolveFilename;
-  const corePath = join(root, "node_modules", CORE_MODULE, "index.js");
+  const corePath = join(root, "node_modules", FUNCTIONS_CORE_MODULE, "index.js");
   moduleApi._resolveFilename = function (request: string, ...rest: unknown[]) {
-    return request === CORE_MODULE ? corePath : original.call(this, request, ...rest);
+    return request === FUNCTIONS_CORE_MODULE ? corePath : original.call(this, request, ...rest);
   };
   const stub = new Module(corePath);
   stub.exports = coreApi;
