@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createAppServices, type AppServices } from "../lib/app/createAppServices";
-import { loadConfig } from "../lib/config/loadConfig";
-import { handleAdvancedMessageReceived } from "../lib/handlers/handleAdvancedMessageReceived";
-import { handleDeliveryStatusUpdated } from "../lib/handlers/handleDeliveryStatusUpdated";
-import { silentLogger } from "../lib/logging/createLogger";
-import { createRequestCounter, type RequestCounter } from "../lib/storage/createRequestCounter";
-import { ensureTables } from "../lib/storage/createTableClients";
+import { loadConfig } from "../lib/app/loadConfig";
+import { handleAdvancedMessageReceived } from "../lib/useCases/events/handleAdvancedMessageReceived";
+import { handleDeliveryStatusUpdated } from "../lib/useCases/events/handleDeliveryStatusUpdated";
+import { silentLogger } from "../lib/core/logging/createLogger";
+import { createRequestCounter, type RequestCounter } from "../lib/adapters/tableStorage/createRequestCounter";
+import { ensureTables } from "../lib/adapters/tableStorage/createTableClients";
 import { receivedEvent, statusEvent, syntheticPerson, syntheticUuid } from "./syntheticEvents";
 
 /** Storage requests one event cost, counted on the wire by a pipeline policy on every table client. */

@@ -3,7 +3,7 @@ import { getAppServices } from "../lib/app/createAppServices";
 import {
   ADVANCED_MESSAGE_RECEIVED_FUNCTION,
   handleAdvancedMessageReceived,
-} from "../lib/handlers/handleAdvancedMessageReceived";
+} from "../lib/useCases/events/handleAdvancedMessageReceived";
 import { invocationLogger } from "./shared/adapters";
 
 /** Event Grid trigger for `Microsoft.Communication.AdvancedMessageReceived` (Event Grid or CloudEvents schema). */

@@ -1,5 +1,5 @@
 import { app } from "@azure/functions";
-import { findContact, getContact, relinkContactApi } from "../lib/http/contactApi";
+import { findContact, getContact, relinkContactApi } from "../lib/useCases/http/contactApi";
 import { httpHandler } from "./shared/adapters";
 
 export const getContactHandler = httpHandler(getContact);

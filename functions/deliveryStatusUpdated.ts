@@ -3,7 +3,7 @@ import { getAppServices } from "../lib/app/createAppServices";
 import {
   DELIVERY_STATUS_UPDATED_FUNCTION,
   handleDeliveryStatusUpdated,
-} from "../lib/handlers/handleDeliveryStatusUpdated";
+} from "../lib/useCases/events/handleDeliveryStatusUpdated";
 import { invocationLogger } from "./shared/adapters";
 
 /** Event Grid trigger for `Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated`. */

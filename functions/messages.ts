@@ -1,5 +1,5 @@
 import { app } from "@azure/functions";
-import { getMessage } from "../lib/http/messageApi";
+import { getMessage } from "../lib/useCases/http/messageApi";
 import { httpHandler } from "./shared/adapters";
 
 export const getMessageHandler = httpHandler(getMessage);

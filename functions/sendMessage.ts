@@ -1,5 +1,5 @@
 import { app } from "@azure/functions";
-import { sendMessageApi } from "../lib/http/sendMessageApi";
+import { sendMessageApi } from "../lib/useCases/http/sendMessageApi";
 import { httpHandler } from "./shared/adapters";
 
 export const sendMessageHandler = httpHandler(sendMessageApi);

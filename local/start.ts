@@ -4,7 +4,7 @@
  *
  *   node dist/local/start.js [--in-memory] [--port <n>]
  */
-import { ConfigurationError } from "../lib/errors";
+import { ConfigurationError } from "../lib/core/errors";
 import { PortInUseError } from "./host/createLocalHost";
 import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
 import { publishStackState, stackStateDir, STACK_STATE_SETTINGS } from "./stack/stackState";

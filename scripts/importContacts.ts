@@ -2,12 +2,12 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
 import { createAppServices } from "../lib/app/createAppServices";
-import { loadConfig } from "../lib/config/loadConfig";
-import { importContacts, parseContactsCsv } from "../lib/identity/importContacts";
-import { silentLogger } from "../lib/logging/createLogger";
-import { parseScope } from "../lib/values/identifiers";
-import { ensureTables } from "../lib/storage/createTableClients";
-import { findAppRoot } from "../lib/routing/loadRoutes";
+import { loadConfig } from "../lib/app/loadConfig";
+import { importContacts, parseContactsCsv } from "../lib/useCases/identity/importContacts";
+import { silentLogger } from "../lib/core/logging/createLogger";
+import { parseScope } from "../lib/core/values/identifiers";
+import { ensureTables } from "../lib/adapters/tableStorage/createTableClients";
+import { findAppRoot } from "../lib/app/loadRoutes";
 import { findRunningStacks, stackStateDir } from "../local/stack/stackState";
 import { chooseImportSettings } from "./chooseImportSettings";
 

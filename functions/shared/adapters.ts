@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { getAppServices, type AppServices } from "../../lib/app/createAppServices";
-import { ConfigurationError } from "../../lib/errors";
-import { createLogger, type Logger } from "../../lib/logging/createLogger";
-import type { ApiRequest, ApiResponse } from "../../lib/http/apiTypes";
+import { ConfigurationError } from "../../lib/core/errors";
+import { createLogger, type Logger } from "../../lib/core/logging/createLogger";
+import type { ApiRequest, ApiResponse } from "../../lib/useCases/http/apiTypes";
 
 /** A structured logger writing through the invocation context, tagged with the invocation ID. */
 export function invocationLogger(context: InvocationContext): Logger {

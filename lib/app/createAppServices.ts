@@ -1,27 +1,32 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { TableServiceClientOptions } from "@azure/data-tables";
 import type { StoragePipelineOptions } from "@azure/storage-queue";
-import { loadConfig, type AppConfig } from "../config/loadConfig";
-import { createCachedIdentityStore } from "../identity/createCachedIdentityStore";
-import { createIdentityStore, type IdentityStore } from "../identity/createIdentityStore";
-import { createMessageLedger, type MessageLedger } from "../ledger/createMessageLedger";
-import { createRejectedEventStore, type RejectedEventStore } from "../rejections/createRejectedEventStore";
-import { createSendRecordStore, type SendRecordStore } from "../messaging/createSendRecordStore";
-import { createTemplateCatalog, type TemplateCatalog } from "../messaging/createTemplateCatalog";
-import type { SendDeps } from "../messaging/sendToContact";
+import { loadConfig, type AppConfig } from "./loadConfig";
+import { createCachedIdentityStore } from "../adapters/tableStorage/createCachedIdentityStore";
+import { createIdentityStore, type IdentityStore } from "../adapters/tableStorage/createIdentityStore";
+import { createMessageLedger, type MessageLedger } from "../adapters/tableStorage/createMessageLedger";
+import { createRejectedEventStore, type RejectedEventStore } from "../adapters/tableStorage/createRejectedEventStore";
+import { createSendRecordStore, type SendRecordStore } from "../adapters/tableStorage/createSendRecordStore";
+import { createTemplateCatalog, type TemplateCatalog } from "../useCases/messaging/createTemplateCatalog";
+import type { SendDeps } from "../useCases/messaging/sendToContact";
 import {
   createAcsMessagesClient,
   type AcsMessagesClient,
   type AcsMessagesClientOptions,
-} from "../sending/createAcsMessagesClient";
-import { createMessageSender, type MessageSender } from "../sending/createMessageSender";
-import { listTemplates } from "../sending/listTemplates";
-import { createLogger, type Logger } from "../logging/createLogger";
-import { ConfigurationError } from "../errors";
-import { createForwardQueue, type ForwardQueue } from "../routing/createForwardQueue";
-import { createRouteActionStore, type RouteActionStore } from "../routing/createRouteActionStore";
-import type { Route } from "../routing/loadRoutes";
-import { createCredential, createTableClients, ensureTables, type AppTables } from "../storage/createTableClients";
+} from "../adapters/acs/createAcsMessagesClient";
+import { createMessageSender, type MessageSender } from "../adapters/acs/createMessageSender";
+import { listTemplates } from "../adapters/acs/listTemplates";
+import { createLogger, type Logger } from "../core/logging/createLogger";
+import { ConfigurationError } from "../core/errors";
+import { createForwardQueue, type ForwardQueue } from "../adapters/queue/createForwardQueue";
+import { createRouteActionStore, type RouteActionStore } from "../adapters/tableStorage/createRouteActionStore";
+import type { Route } from "./loadRoutes";
+import {
+  createCredential,
+  createTableClients,
+  ensureTables,
+  type AppTables,
+} from "../adapters/tableStorage/createTableClients";
 
 /** Everything the handlers need, built once per process from the validated config. */
 export interface AppServices {

@@ -1,4 +1,4 @@
-import { parseChannelId, type ChannelId } from "../values/ChannelId";
+import { parseChannelId, type ChannelId } from "../core/values/ChannelId";
 import {
   adopt,
   EventRejected,

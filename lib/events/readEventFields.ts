@@ -1,5 +1,5 @@
-import { ValidationError } from "../errors";
-import { maskIdentifier } from "../logging/mask";
+import { ValidationError } from "../core/errors";
+import { maskIdentifier } from "../core/logging/mask";
 import type { EventRejection, MessageWarning } from "./types";
 
 /**

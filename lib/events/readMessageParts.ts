@@ -1,6 +1,6 @@
-import { isBsuid, type Bsuid } from "../values/Bsuid";
-import { tryParsePhoneNumber, type PhoneNumber } from "../values/PhoneNumber";
-import { messageIdFromEventId, parseMessageId, type MessageId } from "../values/identifiers";
+import { isBsuid, type Bsuid } from "../core/values/Bsuid";
+import { tryParsePhoneNumber, type PhoneNumber } from "../core/values/PhoneNumber";
+import { messageIdFromEventId, parseMessageId, type MessageId } from "../core/values/identifiers";
 import {
   describe,
   isAbsent,

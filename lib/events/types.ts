@@ -1,7 +1,7 @@
-import type { Bsuid } from "../values/Bsuid";
-import type { ChannelId } from "../values/ChannelId";
-import type { PhoneNumber } from "../values/PhoneNumber";
-import type { MessageId } from "../values/identifiers";
+import type { Bsuid } from "../core/values/Bsuid";
+import type { ChannelId } from "../core/values/ChannelId";
+import type { PhoneNumber } from "../core/values/PhoneNumber";
+import type { MessageId } from "../core/values/identifiers";
 
 /** Which delivery schema an event arrived in. */
 export type EventSchema = "eventgrid" | "cloudevents";

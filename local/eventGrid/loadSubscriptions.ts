@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { validateEventGridFilter, type EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
-import { parseJsonKeepingNumberText } from "../../lib/routing/parseJsonKeepingNumberText";
+import { validateEventGridFilter, type EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
+import { parseJsonKeepingNumberText } from "../../lib/eventGridFilter/parseJsonKeepingNumberText";
 import { subscriptionsFile } from "../../lib/schemaValidation/compiledSubscriptionsValidator";
 import {
   formatPath,

@@ -69,7 +69,7 @@ export function fromFunctionsLogLevel(level: string): LocalLogLevel {
 
 /**
  * Turns the arguments of an `InvocationContext` log call into a message and fields. The app logs one JSON object per
- * call (`lib/logging/createLogger`); its fields are kept as fields rather than nested in a string.
+ * call (`lib/core/logging/createLogger`); its fields are kept as fields rather than nested in a string.
  */
 export function fromInvocationLogArgs(args: unknown[]): { message: string; fields: Record<string, unknown> } {
   if (args.length === 1 && typeof args[0] === "string" && args[0].startsWith("{")) {

@@ -1,10 +1,10 @@
 import type { CountryCode } from "libphonenumber-js";
 import { createAppServices, type AppServices } from "../../lib/app/createAppServices";
-import { loadConfig } from "../../lib/config/loadConfig";
-import { importContacts, parseContactsCsv } from "../../lib/identity/importContacts";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { ensureTables } from "../../lib/storage/createTableClients";
-import { parseScope } from "../../lib/values/identifiers";
+import { loadConfig } from "../../lib/app/loadConfig";
+import { importContacts, parseContactsCsv } from "../../lib/useCases/identity/importContacts";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { LOCAL_CHANNEL_ID, startLocalStack, type LocalStack, type LocalStackOptions } from "../stack/startLocalStack";
 import {
   SIMULATOR_DELIVERY_STATUSES,

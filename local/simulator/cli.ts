@@ -3,7 +3,7 @@
  * HTTP. See local/simulator/README.md.
  */
 import { readFile } from "node:fs/promises";
-import { maskIdentifier } from "../../lib/logging/mask";
+import { maskIdentifier } from "../../lib/core/logging/mask";
 import type { SimulatedSend, SimulatedUserView } from "./createWhatsAppSimulator";
 import { SIMULATED_MESSAGE_TYPES, type SimulatedMessage } from "./messageTypes";
 import { HttpApiError, createSimulatorClient } from "./simulatorClient";

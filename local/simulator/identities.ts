@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
-import { tryParsePhoneNumber } from "../../lib/values/PhoneNumber";
+import { tryParsePhoneNumber } from "../../lib/core/values/PhoneNumber";
 
 /** A source of uniform numbers in [0, 1). */
 export type Random = () => number;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { loadConfig } from "../../lib/config/loadConfig";
+import { loadConfig } from "../../lib/app/loadConfig";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

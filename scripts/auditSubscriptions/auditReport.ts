@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
+import type { EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import type { SubscriptionsInputFormat } from "./readSubscriptions";
 
 /** What a finding is about. Stable codes, for `--json` consumers. */

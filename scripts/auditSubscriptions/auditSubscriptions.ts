@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 
-import { validateEventGridFilter, type EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
+import { validateEventGridFilter, type EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import type { AuditFinding, AuditReport, SubscriptionAudit } from "./auditReport";
 import { describeAffected, describeWidening } from "./describeSenders";
 import { diagnose, type Transform } from "./diagnoseSilence";

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { maskIdentifier } from "../../lib/logging/mask";
+import { maskIdentifier } from "../../lib/core/logging/mask";
 import type { Severity } from "./auditReport";
 import { callingCodeOf, countriesOfNumber, isString, mask, unique } from "./phoneNumbers";
 import { HIDDEN_FORMS, type Observation } from "./probeFilter";

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 
-import type { AdvancedFilter, EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
-import { RECEIVED_SUBJECT_PREFIX } from "../../lib/routing/senderCountryFilter";
+import type { AdvancedFilter, EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
+import { RECEIVED_SUBJECT_PREFIX } from "../../lib/domain/routing/senderCountryFilter";
 import type { FindingKind, Severity } from "./auditReport";
 import { countryList, personAffected, personNote, suffixAffected } from "./describeSenders";
 import {

@@ -6,9 +6,9 @@
  */
 
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { maskIdentifier } from "../../lib/logging/mask";
-import { countriesForCallingCode } from "../../lib/routing/expandCountry";
-import { RECEIVED_SUBJECT_PREFIX } from "../../lib/routing/senderCountryFilter";
+import { maskIdentifier } from "../../lib/core/logging/mask";
+import { countriesForCallingCode } from "../../lib/domain/routing/expandCountry";
+import { RECEIVED_SUBJECT_PREFIX } from "../../lib/domain/routing/senderCountryFilter";
 
 /** The phone digits at the start of a subject value's sender segment, with their calling code. */
 export function senderDigits(value: string): { digits: string; callingCode: string } | undefined {

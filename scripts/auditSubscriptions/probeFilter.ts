@@ -9,9 +9,9 @@
  */
 
 import { ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED, ADVANCED_MESSAGE_RECEIVED } from "../../lib/events/wireTypes";
-import { evaluateEventGridFilter, type EventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
-import { countriesForCallingCode, expandCountrySenderPrefixes } from "../../lib/routing/expandCountry";
-import { RECEIVED_SUBJECT_PREFIX } from "../../lib/routing/senderCountryFilter";
+import { evaluateEventGridFilter, type EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
+import { countriesForCallingCode, expandCountrySenderPrefixes } from "../../lib/domain/routing/expandCountry";
+import { RECEIVED_SUBJECT_PREFIX } from "../../lib/domain/routing/senderCountryFilter";
 import type { Severity } from "./auditReport";
 import { callingCodeOf, countriesOfNumber } from "./phoneNumbers";
 

@@ -12,7 +12,7 @@ import {
   type EventGridFilter,
   type StringAdvancedFilter,
   type StringOperatorType,
-} from "../../lib/routing/evaluateEventGridFilter";
+} from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import type { FilterRewrite } from "./auditReport";
 import type { Transform } from "./diagnoseSilence";
 import { HIDDEN_FORMS, type Prober, type SenderForm, type Situation } from "./probeFilter";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { advancedMessageReceived } from "../../functions/advancedMessageReceived";
 import { deliveryStatusUpdated } from "../../functions/deliveryStatusUpdated";
-import { parseBsuid } from "../../lib/values/Bsuid";
-import { parseMessageId, parseScope } from "../../lib/values/identifiers";
+import { parseBsuid } from "../../lib/core/values/Bsuid";
+import { parseMessageId, parseScope } from "../../lib/core/values/identifiers";
 import { createInvocationContext, fixtureNames, loadFixtureEvent } from "../support/fixtures";
 import { useFunctionServices } from "../support/useFunctionServices";
 

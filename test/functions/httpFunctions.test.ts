@@ -5,10 +5,10 @@ import { findContactHandler, getContactHandler, relinkContactHandler } from "../
 import { deliveryStatusUpdated } from "../../functions/deliveryStatusUpdated";
 import { healthHandler } from "../../functions/health";
 import { getMessageHandler } from "../../functions/messages";
-import { resolveContact } from "../../lib/identity/resolveContact";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
-import { parseScope } from "../../lib/values/identifiers";
+import { resolveContact } from "../../lib/useCases/identity/resolveContact";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";
 import { useFunctionServices } from "../support/useFunctionServices";
 

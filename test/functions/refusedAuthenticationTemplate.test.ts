@@ -5,7 +5,7 @@ import { advancedMessageReceived } from "../../functions/advancedMessageReceived
 import { getMessageHandler } from "../../functions/messages";
 import { sendMessageHandler } from "../../functions/sendMessage";
 import { getAppServices, resetAppServices } from "../../lib/app/createAppServices";
-import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliveryStatusUpdated";
+import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { createTestLogger } from "../support/createTestLogger";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";

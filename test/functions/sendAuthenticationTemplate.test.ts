@@ -5,11 +5,11 @@ import { advancedMessageReceived } from "../../functions/advancedMessageReceived
 import { getContactHandler, relinkContactHandler } from "../../functions/contacts";
 import { sendMessageHandler } from "../../functions/sendMessage";
 import { resetAppServices } from "../../lib/app/createAppServices";
-import { identityKeyPartition } from "../../lib/identity/createIdentityStore";
-import { importContact } from "../../lib/identity/importContacts";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
-import { parseScope } from "../../lib/values/identifiers";
+import { identityKeyPartition } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { importContact } from "../../lib/useCases/identity/importContacts";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";
 import { useFunctionServices } from "../support/useFunctionServices";

@@ -12,17 +12,17 @@ import {
   setAppServices,
   type AppServices,
 } from "../../lib/app/createAppServices";
-import { loadConfig } from "../../lib/config/loadConfig";
-import { TransientError } from "../../lib/errors";
+import { loadConfig } from "../../lib/app/loadConfig";
+import { TransientError } from "../../lib/core/errors";
 import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
 import type { InboundMessage } from "../../lib/events/types";
-import { resolveContact } from "../../lib/identity/resolveContact";
-import { createLogger, silentLogger } from "../../lib/logging/createLogger";
-import { maskIdentifier } from "../../lib/logging/mask";
-import { reply } from "../../lib/messaging/reply";
-import { ensureTables } from "../../lib/storage/createTableClients";
-import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
-import { parseMessageId, parseScope } from "../../lib/values/identifiers";
+import { resolveContact } from "../../lib/useCases/identity/resolveContact";
+import { createLogger, silentLogger } from "../../lib/core/logging/createLogger";
+import { maskIdentifier } from "../../lib/core/logging/mask";
+import { reply } from "../../lib/useCases/messaging/reply";
+import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
+import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
+import { parseMessageId, parseScope } from "../../lib/core/values/identifiers";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { createFakeTokenCredential, type FakeTokenCredential } from "../support/acsFakeTokenCredential";
 import { loadAcsTestTls } from "../support/acsTls";

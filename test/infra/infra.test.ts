@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_SETTINGS } from "../../lib/config/loadConfig";
-import { DEFAULT_FORWARD_QUEUE_NAME } from "../../lib/routing/createForwardQueue";
+import { CONFIG_SETTINGS } from "../../lib/app/loadConfig";
+import { DEFAULT_FORWARD_QUEUE_NAME } from "../../lib/adapters/queue/createForwardQueue";
 import {
   BicepFailure,
   declarationOf,
@@ -345,11 +345,11 @@ describe("event subscriptions", () => {
   const file = "infra/app/eventSubscriptions.bicep";
   const [subscriptions] = resourcesOfType(tree(file), "Microsoft.EventGrid/systemTopics/eventSubscriptions");
 
-  /** Names of the functions registered with an Event Grid trigger, from functions/*.ts and lib/handlers constants. */
+  /** Names of the functions registered with an Event Grid trigger, from functions/*.ts and lib/useCases/events constants. */
   function eventGridFunctions(): Set<string> {
     const constants = new Map<string, string>();
-    for (const name of readdirSync(join(root, "lib", "handlers"))) {
-      for (const match of read(`lib/handlers/${name}`).matchAll(/export const (\w+)\s*=\s*["']([^"']+)["']/g)) {
+    for (const name of readdirSync(join(root, "lib", "useCases", "events"))) {
+      for (const match of read(`lib/useCases/events/${name}`).matchAll(/export const (\w+)\s*=\s*["']([^"']+)["']/g)) {
         constants.set(match[1]!, match[2]!);
       }
     }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createCachedIdentityStore } from "../../lib/identity/createCachedIdentityStore";
-import { createIdentityStore } from "../../lib/identity/createIdentityStore";
-import { resolveContact } from "../../lib/identity/resolveContact";
-import { getContact as getContactApi } from "../../lib/http/contactApi";
-import { loadConfig } from "../../lib/config/loadConfig";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { parseBsuid } from "../../lib/values/Bsuid";
-import { parseChannelId } from "../../lib/values/ChannelId";
-import { parseScope } from "../../lib/values/identifiers";
+import { createCachedIdentityStore } from "../../lib/adapters/tableStorage/createCachedIdentityStore";
+import { createIdentityStore } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { resolveContact } from "../../lib/useCases/identity/resolveContact";
+import { getContact as getContactApi } from "../../lib/useCases/http/contactApi";
+import { loadConfig } from "../../lib/app/loadConfig";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { parseBsuid } from "../../lib/core/values/Bsuid";
+import { parseChannelId } from "../../lib/core/values/ChannelId";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { azuriteConnectionString, createTestTables } from "../support/createTestTables";
 
 const scope = parseScope("default");

@@ -1,6 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createMessageLedger, type MessageLedger, type StatusRecord } from "../../lib/ledger/createMessageLedger";
-import { parseMessageId } from "../../lib/values/identifiers";
+import {
+  createMessageLedger,
+  type MessageLedger,
+  type StatusRecord,
+} from "../../lib/adapters/tableStorage/createMessageLedger";
+import { parseMessageId } from "../../lib/core/values/identifiers";
 import { createTestTables } from "../support/createTestTables";
 
 const messageId = parseMessageId("3c2d1e0f-aaaa-4bbb-8ccc-000000000777");

@@ -1,16 +1,20 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createBlankContact, isPhoneConfirmed } from "../../lib/identity/contactRules";
-import { createCachedIdentityStore } from "../../lib/identity/createCachedIdentityStore";
-import { createIdentityStore, identityKeyPartition, type IdentityStore } from "../../lib/identity/createIdentityStore";
-import { importContact } from "../../lib/identity/importContacts";
-import { relinkContact } from "../../lib/identity/relinkContact";
-import { HEAL_AFTER_MS, resolveContact, type IdentityDeps } from "../../lib/identity/resolveContact";
-import type { Contact } from "../../lib/identity/types";
-import type { AppTables } from "../../lib/storage/createTableClients";
-import { parseBsuid } from "../../lib/values/Bsuid";
-import { parseChannelId } from "../../lib/values/ChannelId";
-import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
-import { parseScope, type ContactId } from "../../lib/values/identifiers";
+import { createBlankContact, isPhoneConfirmed } from "../../lib/domain/identity/contactRules";
+import { createCachedIdentityStore } from "../../lib/adapters/tableStorage/createCachedIdentityStore";
+import {
+  createIdentityStore,
+  identityKeyPartition,
+  type IdentityStore,
+} from "../../lib/adapters/tableStorage/createIdentityStore";
+import { importContact } from "../../lib/useCases/identity/importContacts";
+import { relinkContact } from "../../lib/useCases/identity/relinkContact";
+import { HEAL_AFTER_MS, resolveContact, type IdentityDeps } from "../../lib/useCases/identity/resolveContact";
+import type { Contact } from "../../lib/domain/identity/types";
+import type { AppTables } from "../../lib/adapters/tableStorage/createTableClients";
+import { parseBsuid } from "../../lib/core/values/Bsuid";
+import { parseChannelId } from "../../lib/core/values/ChannelId";
+import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
+import { parseScope, type ContactId } from "../../lib/core/values/identifiers";
 import { createTestLogger } from "../support/createTestLogger";
 import { createTestTables } from "../support/createTestTables";
 

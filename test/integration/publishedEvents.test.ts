@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
-import { handleAdvancedMessageReceived } from "../../lib/handlers/handleAdvancedMessageReceived";
-import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliveryStatusUpdated";
-import { parseScope } from "../../lib/values/identifiers";
+import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
+import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { createTestLogger } from "../support/createTestLogger";
 import { publishedEvents } from "../support/publishedExamples";
 import { useFunctionServices } from "../support/useFunctionServices";

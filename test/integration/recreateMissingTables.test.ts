@@ -15,18 +15,18 @@ import {
   syntheticPerson,
   syntheticUuid,
 } from "../../bench/syntheticEvents";
-import { TransientError } from "../../lib/errors";
-import { handleAdvancedMessageReceived } from "../../lib/handlers/handleAdvancedMessageReceived";
-import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliveryStatusUpdated";
-import { checkHealth } from "../../lib/http/checkHealth";
-import { createIdentityStore } from "../../lib/identity/createIdentityStore";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { createSendRecordStore } from "../../lib/messaging/createSendRecordStore";
-import { createRejectedEventStore } from "../../lib/rejections/createRejectedEventStore";
-import { createRouteActionStore } from "../../lib/routing/createRouteActionStore";
-import { createRequestCounter } from "../../lib/storage/createRequestCounter";
-import { createTableClients, recreateMissingTablePolicy } from "../../lib/storage/createTableClients";
-import { parseMessageId, parseScope, type ContactId } from "../../lib/values/identifiers";
+import { TransientError } from "../../lib/core/errors";
+import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
+import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
+import { checkHealth } from "../../lib/useCases/http/checkHealth";
+import { createIdentityStore } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { createSendRecordStore } from "../../lib/adapters/tableStorage/createSendRecordStore";
+import { createRejectedEventStore } from "../../lib/adapters/tableStorage/createRejectedEventStore";
+import { createRouteActionStore } from "../../lib/adapters/tableStorage/createRouteActionStore";
+import { createRequestCounter } from "../../lib/adapters/tableStorage/createRequestCounter";
+import { createTableClients, recreateMissingTablePolicy } from "../../lib/adapters/tableStorage/createTableClients";
+import { parseMessageId, parseScope, type ContactId } from "../../lib/core/values/identifiers";
 import { azuriteConnectionString, uniqueTablePrefix } from "../support/createTestTables";
 import { useFunctionServices } from "../support/useFunctionServices";
 

@@ -1,13 +1,18 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createBlankContact } from "../../lib/identity/contactRules";
-import { createCachedIdentityStore } from "../../lib/identity/createCachedIdentityStore";
-import { createIdentityStore, type IdentityStore } from "../../lib/identity/createIdentityStore";
-import { relinkContact } from "../../lib/identity/relinkContact";
-import { followContact, HEAL_AFTER_MS, resolveContact, type IdentityDeps } from "../../lib/identity/resolveContact";
-import { parseBsuid } from "../../lib/values/Bsuid";
-import { parseChannelId } from "../../lib/values/ChannelId";
-import { parsePhoneNumber } from "../../lib/values/PhoneNumber";
-import { parseScope } from "../../lib/values/identifiers";
+import { createBlankContact } from "../../lib/domain/identity/contactRules";
+import { createCachedIdentityStore } from "../../lib/adapters/tableStorage/createCachedIdentityStore";
+import { createIdentityStore, type IdentityStore } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { relinkContact } from "../../lib/useCases/identity/relinkContact";
+import {
+  followContact,
+  HEAL_AFTER_MS,
+  resolveContact,
+  type IdentityDeps,
+} from "../../lib/useCases/identity/resolveContact";
+import { parseBsuid } from "../../lib/core/values/Bsuid";
+import { parseChannelId } from "../../lib/core/values/ChannelId";
+import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
+import { parseScope } from "../../lib/core/values/identifiers";
 import { createTestLogger } from "../support/createTestLogger";
 import { createTestTables } from "../support/createTestTables";
 

@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAppServices, type AppServices } from "../../lib/app/createAppServices";
-import { loadConfig } from "../../lib/config/loadConfig";
-import { handleAdvancedMessageReceived } from "../../lib/handlers/handleAdvancedMessageReceived";
-import { handleDeliveryStatusUpdated } from "../../lib/handlers/handleDeliveryStatusUpdated";
-import { silentLogger } from "../../lib/logging/createLogger";
-import { createRequestCounter, type RequestCounter } from "../../lib/storage/createRequestCounter";
-import { ensureTables } from "../../lib/storage/createTableClients";
-import { parseMessageId } from "../../lib/values/identifiers";
+import { loadConfig } from "../../lib/app/loadConfig";
+import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
+import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
+import { silentLogger } from "../../lib/core/logging/createLogger";
+import { createRequestCounter, type RequestCounter } from "../../lib/adapters/tableStorage/createRequestCounter";
+import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
+import { parseMessageId } from "../../lib/core/values/identifiers";
 import { loadFixtureEvent } from "../support/fixtures";
 import { azuriteConnectionString, uniqueTablePrefix } from "../support/createTestTables";
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repeatabilityIdFor } from "../../lib/messaging/createSendRecordStore";
+import { repeatabilityIdFor } from "../../lib/adapters/tableStorage/createSendRecordStore";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { freePort } from "../../local/stack/ports";
 import { startLocalStack, type LocalStack } from "../../local/stack/startLocalStack";

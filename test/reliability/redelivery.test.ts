@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repeatabilityIdFor } from "../../lib/messaging/createSendRecordStore";
+import { repeatabilityIdFor } from "../../lib/adapters/tableStorage/createSendRecordStore";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { SYNTHETIC_CHANNEL_ID, shuffled } from "../../bench/syntheticEvents";
 import { generateCorpus, messageIdOf, type Corpus } from "./support/corpus";

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
-import { ADVANCED_MESSAGE_RECEIVED_FUNCTION } from "../../lib/handlers/handleAdvancedMessageReceived";
-import { DELIVERY_STATUS_UPDATED_FUNCTION } from "../../lib/handlers/handleDeliveryStatusUpdated";
-import { evaluateEventGridFilter } from "../../lib/routing/evaluateEventGridFilter";
+import { ADVANCED_MESSAGE_RECEIVED_FUNCTION } from "../../lib/useCases/events/handleAdvancedMessageReceived";
+import { DELIVERY_STATUS_UPDATED_FUNCTION } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
+import { evaluateEventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { subscriptionsFileProblems, type LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
 import { buildEventCorpus } from "./support/eventCorpus";
 

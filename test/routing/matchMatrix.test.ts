@@ -6,10 +6,10 @@ import {
   evaluateEventGridFilter,
   validateEventGridFilter,
   type EventGridFilter,
-} from "../../lib/routing/evaluateEventGridFilter";
-import { withSenderCountries } from "../../lib/routing/senderCountryFilter";
-import { loadRoutesFile, parseRoutes, type Route } from "../../lib/routing/loadRoutes";
-import { selectRoutes } from "../../lib/routing/runRoutes";
+} from "../../lib/eventGridFilter/evaluateEventGridFilter";
+import { withSenderCountries } from "../../lib/domain/routing/senderCountryFilter";
+import { loadRoutesFile, parseRoutes, type Route } from "../../lib/app/loadRoutes";
+import { selectRoutes } from "../../lib/useCases/routing/runRoutes";
 import type { LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
 import { buildEventCorpus, SENDER_FORMS, type CorpusEvent } from "./support/eventCorpus";
 

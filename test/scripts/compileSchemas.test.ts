@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ADVANCED_FILTER_OPERATOR_TYPES } from "../../lib/routing/evaluateEventGridFilter";
+import { ADVANCED_FILTER_OPERATOR_TYPES } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { fingerprintOf, generateModule, readSchemas, SCHEMA_MODULES } from "../../scripts/compileSchemas";
 
 const ROOT = join(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { LogSink } from "../../lib/logging/createLogger";
-import type { ChannelId } from "../../lib/values/ChannelId";
+import type { LogSink } from "../../lib/core/logging/createLogger";
+import type { ChannelId } from "../../lib/core/values/ChannelId";
 
 /** The channel every ACS emulator test registers. */
 export const TEST_CHANNEL_ID = "0f0eb78e-a576-4dfc-b414-0f0756de3338" as ChannelId;

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "../../lib/logging/createLogger";
+import { createLogger, type Logger } from "../../lib/core/logging/createLogger";
 
 /** A logger that keeps every line, so tests can assert on logs (including that nothing leaks in full). */
 export function createTestLogger(): Logger & { lines: string[] } {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
-import { createTableClients, ensureTables, type AppTables } from "../../lib/storage/createTableClients";
+import { createTableClients, ensureTables, type AppTables } from "../../lib/adapters/tableStorage/createTableClients";
 
 /** Connection string of the Azurite instance the global setup started. */
 export function azuriteConnectionString(): string {

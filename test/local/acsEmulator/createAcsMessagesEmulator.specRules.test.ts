@@ -1,6 +1,6 @@
 // What the published ACS Messages contract allows and refuses, checked against the emulator over HTTP with the SDK.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/sending/createAcsMessagesClient";
+import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

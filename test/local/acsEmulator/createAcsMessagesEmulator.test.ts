@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/sending/createAcsMessagesClient";
+import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

@@ -7,7 +7,7 @@ import {
   generateBsuid,
   generatePhone,
 } from "../../../local/simulator/identities";
-import { isBsuid } from "../../../lib/values/Bsuid";
+import { isBsuid } from "../../../lib/core/values/Bsuid";
 import { CHANNEL_A, DAY, createTestSimulator, dataOf } from "./support";
 
 describe("simulated BSUIDs", () => {

@@ -1,4 +1,4 @@
-import type { LogSink } from "../../../lib/logging/createLogger";
+import type { LogSink } from "../../../lib/core/logging/createLogger";
 import type { LocalLogger } from "../../../local/host/localLogger";
 
 /**

@@ -12,7 +12,7 @@ import {
   evaluateEventGridFilter,
   validateEventGridFilter,
   type EventGridFilter,
-} from "../../../lib/routing/evaluateEventGridFilter";
+} from "../../../lib/eventGridFilter/evaluateEventGridFilter";
 import { buildEventCorpus, type CorpusEvent } from "../../routing/support/eventCorpus";
 
 const ROOT = join(__dirname, "..", "..", "..");

@@ -1,0 +1,288 @@
+import { odata, type TableClient, type TableEntityResult } from "@azure/data-tables";
+import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "./tableErrors";
+import type { Bsuid } from "../../core/values/Bsuid";
+import type { PhoneNumber } from "../../core/values/PhoneNumber";
+import type { ContactId, Scope } from "../../core/values/identifiers";
+import { inferPhoneConfirmation } from "../../domain/identity/contactRules";
+import type { Contact, IdentityKind, PhoneConfirmation } from "../../domain/identity/types";
+
+const CONTACT_ROW = "contact";
+const KEY_ROW = "key";
+
+interface ContactEntity {
+  partitionKey: string;
+  rowKey: string;
+  scope: string;
+  bsuid?: string | null;
+  phone?: string | null;
+  phoneSeenAt?: string | null;
+  /** `bsuid`, `import`, `message`, or `none`; absent on rows written before confirmations were recorded. */
+  phoneConfirmedBy?: string | null;
+  /** The BSUID the phone was seen with, when `phoneConfirmedBy` is `bsuid`. */
+  phoneConfirmedBsuid?: string | null;
+  previousPhones?: string;
+  externalId?: string | null;
+  name?: string | null;
+  firstSeen?: string | null;
+  lastSeen?: string | null;
+  lastInbound?: string;
+  createdAt: string;
+  mergedContactIds?: string;
+  previousBsuids?: string;
+  mergedInto?: string | null;
+}
+
+interface KeyEntity {
+  partitionKey: string;
+  rowKey: string;
+  contactId: string;
+  scope: string;
+  kind: string;
+}
+
+/** A stored contact with the ETag needed to update it, and the survivor it was merged into (tombstones only). */
+export interface StoredContact {
+  contact: Contact;
+  etag: string;
+  mergedInto: ContactId | null;
+}
+
+/** An identity key with its ETag and when it was last written. */
+export interface StoredKey {
+  contactId: ContactId;
+  etag: string;
+  /** Server time of the key's last write; tells a crashed creation from one still in flight. */
+  writtenAt: Date;
+}
+
+/** The identity map's storage operations: point reads and conditional writes only. */
+export interface IdentityStore {
+  /** A contact; `fresh` reads it from the table even when a caching store holds it (for reads nothing else checks). */
+  getContact(contactId: ContactId, options?: { fresh?: boolean }): Promise<StoredContact | undefined>;
+  /** Inserts a new contact and returns its ETag; undefined when one with that ID already exists. */
+  createContact(contact: Contact): Promise<string | undefined>;
+  /** Replaces a contact if its ETag still matches; returns the new ETag, or undefined on a conflicting write. */
+  updateContact(contact: Contact, etag: string, mergedInto?: ContactId | null): Promise<string | undefined>;
+  /** An identity key; `fresh` reads it from the table even when a caching store holds it (before acting on it). */
+  getKey(
+    scope: Scope,
+    kind: IdentityKind,
+    value: string,
+    options?: { fresh?: boolean },
+  ): Promise<StoredKey | undefined>;
+  /** Inserts an identity key and returns its ETag; undefined when the key is already taken. */
+  claimKey(scope: Scope, kind: IdentityKind, value: string, contactId: ContactId): Promise<string | undefined>;
+  /** Points an existing key at another contact if its ETag still matches; returns the new ETag, undefined on conflict. */
+  repointKey(
+    scope: Scope,
+    kind: IdentityKind,
+    value: string,
+    contactId: ContactId,
+    etag: string,
+  ): Promise<string | undefined>;
+  /** Deletes a key if its ETag still matches; false on conflict (already deleted counts as done). */
+  deleteKey(scope: Scope, kind: IdentityKind, value: string, etag: string): Promise<boolean>;
+  /** Every live (not merged) contact of a scope, for exports and the demo; a partition-crossing query, never on the hot path. */
+  listContacts(scope?: Scope): Promise<Contact[]>;
+  /**
+   * True when a key's value is known without a storage read (see `createCachedIdentityStore`). Resolution uses it to
+   * claim unseen identifiers straight away instead of reading first.
+   */
+  knowsKey?(scope: Scope, kind: IdentityKind, value: string): boolean;
+  /**
+   * The live contact a key points at, when both are known without a storage read (see `createCachedIdentityStore`);
+   * undefined otherwise. Never a source of truth: only a hint for work that can start before resolution finishes.
+   */
+  peekContact?(scope: Scope, kind: IdentityKind, value: string): Contact | undefined;
+}
+
+/** The partition key of an identity key: one partition per identifier spreads load and keeps reads point reads. */
+export function identityKeyPartition(scope: Scope, kind: IdentityKind, value: string): string {
+  return `${scope}|${kind}|${value}`;
+}
+
+function parseJson<T>(value: string | undefined | null, fallback: T): T {
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * The stored confirmation. A row without `phoneConfirmedBy` predates confirmations: inferred by
+ * `inferPhoneConfirmation`. An unreadable value confirms nothing.
+ */
+function readPhoneConfirmation(entity: ContactEntity, contact: Contact): PhoneConfirmation | null {
+  if (contact.phone === null) return null;
+  switch (entity.phoneConfirmedBy) {
+    case undefined:
+    case null:
+      return inferPhoneConfirmation(contact);
+    case "bsuid":
+      return entity.phoneConfirmedBsuid ? { by: "bsuid", bsuid: entity.phoneConfirmedBsuid as Bsuid } : null;
+    case "import":
+    case "message":
+      return { by: entity.phoneConfirmedBy };
+    default:
+      return null;
+  }
+}
+
+function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
+  const contact: Contact = {
+    contactId: entity.partitionKey as ContactId,
+    scope: entity.scope as Scope,
+    bsuid: (entity.bsuid ?? null) as Bsuid | null,
+    phone: (entity.phone ?? null) as PhoneNumber | null,
+    phoneSeenAt: entity.phoneSeenAt ?? null,
+    phoneConfirmation: null,
+    externalId: entity.externalId ?? null,
+    name: entity.name ?? null,
+    firstSeen: entity.firstSeen ?? null,
+    lastSeen: entity.lastSeen ?? null,
+    lastInboundByChannel: parseJson<Record<string, string>>(entity.lastInbound, {}),
+    createdAt: entity.createdAt,
+    mergedContactIds: parseJson<ContactId[]>(entity.mergedContactIds, []),
+    previousBsuids: parseJson<Bsuid[]>(entity.previousBsuids, []),
+    previousPhones: parseJson<PhoneNumber[]>(entity.previousPhones, []),
+  };
+  contact.phoneConfirmation = readPhoneConfirmation(entity, contact);
+  return { contact, etag: entity.etag, mergedInto: (entity.mergedInto ?? null) as ContactId | null };
+}
+
+function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity {
+  return {
+    partitionKey: contact.contactId,
+    rowKey: CONTACT_ROW,
+    scope: contact.scope,
+    bsuid: contact.bsuid,
+    phone: contact.phone,
+    phoneSeenAt: contact.phoneSeenAt,
+    // Always written, "none" included: Table Storage drops null properties, and a missing one marks an older row.
+    phoneConfirmedBy: contact.phoneConfirmation?.by ?? "none",
+    phoneConfirmedBsuid: contact.phoneConfirmation?.by === "bsuid" ? contact.phoneConfirmation.bsuid : null,
+    externalId: contact.externalId,
+    name: contact.name,
+    firstSeen: contact.firstSeen,
+    lastSeen: contact.lastSeen,
+    lastInbound: JSON.stringify(contact.lastInboundByChannel),
+    createdAt: contact.createdAt,
+    mergedContactIds: JSON.stringify(contact.mergedContactIds),
+    previousBsuids: JSON.stringify(contact.previousBsuids),
+    previousPhones: JSON.stringify(contact.previousPhones),
+    mergedInto,
+  };
+}
+
+/**
+ * Creates the Table Storage repository of the identity map.
+ *
+ * `contacts` holds one row per contact (partition = contactId); `identityKeys` holds one row per (scope, BSUID) and
+ * (scope, phone), each in its own partition, pointing at a contactId. Keys are claimed with insert-if-absent and
+ * contacts updated with ETags, so concurrent instances converge without locks.
+ */
+export function createIdentityStore(tables: { contacts: TableClient; identityKeys: TableClient }): IdentityStore {
+  const { contacts, identityKeys } = tables;
+
+  return {
+    async getContact(contactId) {
+      try {
+        return toContact(await contacts.getEntity<ContactEntity>(contactId, CONTACT_ROW));
+      } catch (error) {
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("contact read", error);
+      }
+    },
+
+    async createContact(contact) {
+      try {
+        const response = await contacts.createEntity(toEntity(contact, null));
+        return response.etag ?? "*";
+      } catch (error) {
+        if (isConflict(error)) return undefined;
+        throw asTransient("contact insert", error);
+      }
+    },
+
+    async updateContact(contact, etag, mergedInto = null) {
+      try {
+        const response = await contacts.updateEntity(toEntity(contact, mergedInto), "Replace", { etag });
+        return response.etag ?? "*";
+      } catch (error) {
+        if (isPreconditionFailed(error) || isEntityMissing(error)) return undefined;
+        throw asTransient("contact update", error);
+      }
+    },
+
+    async getKey(scope, kind, value) {
+      try {
+        const entity = await identityKeys.getEntity<KeyEntity>(identityKeyPartition(scope, kind, value), KEY_ROW);
+        return {
+          contactId: entity.contactId as ContactId,
+          etag: entity.etag,
+          writtenAt: entity.timestamp ? new Date(entity.timestamp) : new Date(0),
+        };
+      } catch (error) {
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("identity key read", error);
+      }
+    },
+
+    async claimKey(scope, kind, value, contactId) {
+      try {
+        const response = await identityKeys.createEntity<KeyEntity>({
+          partitionKey: identityKeyPartition(scope, kind, value),
+          rowKey: KEY_ROW,
+          contactId,
+          scope,
+          kind,
+        });
+        return response.etag ?? "*";
+      } catch (error) {
+        if (isConflict(error)) return undefined;
+        throw asTransient("identity key insert", error);
+      }
+    },
+
+    async repointKey(scope, kind, value, contactId, etag) {
+      try {
+        const response = await identityKeys.updateEntity<KeyEntity>(
+          { partitionKey: identityKeyPartition(scope, kind, value), rowKey: KEY_ROW, contactId, scope, kind },
+          "Replace",
+          { etag },
+        );
+        return response.etag ?? "*";
+      } catch (error) {
+        if (isPreconditionFailed(error) || isEntityMissing(error)) return undefined;
+        throw asTransient("identity key update", error);
+      }
+    },
+
+    async deleteKey(scope, kind, value, etag) {
+      try {
+        await identityKeys.deleteEntity(identityKeyPartition(scope, kind, value), KEY_ROW, { etag });
+        return true;
+      } catch (error) {
+        if (isEntityMissing(error)) return true;
+        if (isPreconditionFailed(error)) return false;
+        throw asTransient("identity key delete", error);
+      }
+    },
+
+    async listContacts(scope) {
+      const filter = scope ? odata`RowKey eq ${CONTACT_ROW} and scope eq ${scope}` : odata`RowKey eq ${CONTACT_ROW}`;
+      const result: Contact[] = [];
+      try {
+        for await (const entity of contacts.listEntities<ContactEntity>({ queryOptions: { filter } })) {
+          const stored = toContact(entity as TableEntityResult<ContactEntity>);
+          if (!stored.mergedInto) result.push(stored.contact);
+        }
+      } catch (error) {
+        throw asTransient("contact list", error);
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { createHash } from "node:crypto";
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { asTransient, isEntityMissing } from "./tableErrors";
+
+/** Why an event was acknowledged without being processed. */
+export interface Rejection {
+  functionName: string;
+  code: string;
+  reason: string;
+  field?: string | undefined;
+  eventId?: string | undefined;
+  eventType?: string | undefined;
+}
+
+/** A rejected event as stored. */
+export interface StoredRejection extends Rejection {
+  rejectedAt: string;
+  rawEvent: string;
+}
+
+/** The rejected-events table: permanent failures, kept with their reason and the raw event so nothing is lost. */
+export interface RejectedEventStore {
+  /** Records a rejection; recording the same raw event again for the same function changes nothing. */
+  record(rejection: Rejection, rawEvent: unknown, at: Date): Promise<{ partitionKey: string; rowKey: string }>;
+  get(partitionKey: string, rowKey: string): Promise<StoredRejection | undefined>;
+}
+
+// Table Storage: a string property holds at most 32K UTF-16 characters and an entity at most 1 MiB, so the raw event
+// is spread over several properties and, for very large events, several rows of the same partition.
+const CHUNK_CHARS = 30_000;
+const CHUNKS_PER_ROW = 14;
+
+function serialise(rawEvent: unknown): string {
+  if (typeof rawEvent === "string") return rawEvent;
+  try {
+    return JSON.stringify(rawEvent) ?? String(rawEvent);
+  } catch {
+    return String(rawEvent);
+  }
+}
+
+/** Creates the rejected-events repository on a table. */
+export function createRejectedEventStore(table: TableClient): RejectedEventStore {
+  return {
+    async record(rejection, rawEvent, at) {
+      const raw = serialise(rawEvent);
+      const hash = createHash("sha256").update(rejection.functionName).update("\n").update(raw).digest("hex");
+      const partitionKey = hash.slice(0, 2);
+      const rowKey = hash;
+      const chunks: string[] = [];
+      for (let i = 0; i < raw.length; i += CHUNK_CHARS) chunks.push(raw.slice(i, i + CHUNK_CHARS));
+      const rows: Record<string, unknown>[] = [];
+      for (let i = 0; i < Math.max(1, chunks.length); i += CHUNKS_PER_ROW) {
+        const part: Record<string, unknown> = {
+          partitionKey,
+          rowKey: i === 0 ? rowKey : `${rowKey}|${i / CHUNKS_PER_ROW}`,
+        };
+        chunks.slice(i, i + CHUNKS_PER_ROW).forEach((chunk, j) => (part[`raw${j}`] = chunk));
+        rows.push(part);
+      }
+      Object.assign(rows[0]!, {
+        functionName: rejection.functionName,
+        code: rejection.code,
+        reason: rejection.reason.slice(0, 2000),
+        field: rejection.field ?? null,
+        eventId: rejection.eventId?.slice(0, 200) ?? null,
+        eventType: rejection.eventType?.slice(0, 200) ?? null,
+        rejectedAt: at.toISOString(),
+        rawLength: raw.length,
+        rawRows: rows.length,
+      });
+      const actions: TransactionAction[] = rows.map((row) => ["upsert", row as never, "Replace"]);
+      try {
+        await table.submitTransaction(actions);
+      } catch (error) {
+        throw asTransient("rejected-event write", error);
+      }
+      return { partitionKey, rowKey };
+    },
+
+    async get(partitionKey, rowKey) {
+      try {
+        const first = await table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+        const rows = [first];
+        for (let i = 1; i < Number(first.rawRows ?? 1); i++) {
+          rows.push(await table.getEntity<Record<string, unknown>>(partitionKey, `${rowKey}|${i}`));
+        }
+        let rawEvent = "";
+        for (const row of rows) {
+          for (let j = 0; j < CHUNKS_PER_ROW && typeof row[`raw${j}`] === "string"; j++) rawEvent += row[`raw${j}`];
+        }
+        return {
+          functionName: String(first.functionName),
+          code: String(first.code),
+          reason: String(first.reason),
+          field: (first.field as string | null) ?? undefined,
+          eventId: (first.eventId as string | null) ?? undefined,
+          eventType: (first.eventType as string | null) ?? undefined,
+          rejectedAt: String(first.rejectedAt),
+          rawEvent,
+        };
+      } catch (error) {
+        if (isEntityMissing(error)) return undefined;
+        throw asTransient("rejected-event read", error);
+      }
+    },
+  };
+}

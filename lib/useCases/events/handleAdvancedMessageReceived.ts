@@ -1,0 +1,185 @@
+import { ConfigurationError } from "../../core/errors";
+import type { InboundMessage } from "../../events/types";
+import { resolveScope } from "../../app/loadConfig";
+import {
+  predictContactId,
+  resolveContact,
+  type ResolveAction,
+  type ResolveInput,
+  type ResolveOutcome,
+} from "../identity/resolveContact";
+import type { Contact } from "../../domain/identity/types";
+import type { Logger } from "../../core/logging/createLogger";
+import { maskIdentifier } from "../../core/logging/mask";
+import type { ContactId } from "../../core/values/identifiers";
+import { sendDepsOf, type AppServices } from "../../app/createAppServices";
+import { crossCheckSubject, parseAdvancedMessageSubject } from "../../events/parseAdvancedMessageSubject";
+import { runRoutes, type RouteRun } from "../routing/runRoutes";
+import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
+
+/** What happened to one event. */
+export type EventOutcome =
+  | {
+      result: "processed";
+      contact: Contact;
+      actions: ResolveAction[];
+      message: InboundMessage;
+      duplicate: boolean;
+      /** Where the subject disagreed with the data (masked descriptions); the data was used. */
+      subjectMismatches: string[];
+      /** The routes that matched and what their actions did; none when the services carry no routing. */
+      routes: RouteRun;
+    }
+  | { result: "rejected"; code: string; reason: string }
+  | { result: "ignored"; eventType: string };
+
+export const ADVANCED_MESSAGE_RECEIVED_FUNCTION = "advancedMessageReceived";
+
+/**
+ * Handles one `AdvancedMessageReceived` event: cross-checks the subject with the data (the data wins; a disagreement is
+ * logged, masked), resolves the sender to a contact (BSUID first, then phone), records the inbound time on the channel,
+ * stores the message once in the ledger, and then runs the routes that match the raw event (see `runRoutes`).
+ *
+ * Routes run after storing, and on every delivery, duplicates included: a previous delivery may have stored the message
+ * and failed before its routes finished, and every route action is idempotent.
+ *
+ * Idempotent and order-independent (contact times only move forward; the ledger row is insert-once). Malformed events
+ * are acknowledged and recorded with their reason; storage failures and transient route failures throw so Event Grid
+ * redelivers.
+ */
+export async function handleAdvancedMessageReceived(
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock"> &
+    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
+  rawEvent: unknown,
+  logger: Logger,
+): Promise<EventOutcome> {
+  const parsed = await parseEventFor("received", services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, rawEvent, logger);
+  if ("outcome" in parsed) return parsed.outcome;
+  const event = parsed.event;
+
+  const log = logger.child({ eventId: event.envelope.id, messageId: event.messageId });
+  const subjectMismatches = checkSubject(event, rawEvent, log);
+  try {
+    const identity = { store: services.identityStore, logger: log, clock: services.clock };
+    const input: ResolveInput = {
+      scope: resolveScope(services.config, event.channelId),
+      bsuid: event.fromBsuid,
+      phone: event.fromPhone,
+      inbound: { channelId: event.channelId, at: event.receivedAt },
+    };
+    const store = (contactId: ContactId) =>
+      services.ledger.recordInbound({
+        messageId: event.messageId,
+        contactId,
+        channelId: event.channelId,
+        messageType: event.messageType,
+        summary: event.summary,
+        at: event.receivedAt,
+        warnings: event.warnings,
+      });
+    let resolved: ResolveOutcome;
+    let stored: boolean;
+    const predicted = predictContactId(services.identityStore, input);
+    if (predicted) {
+      // A known sender: the contact update and the ledger insert do not depend on each other, so both go out at once
+      // and the event waits for one round trip instead of two. Both are idempotent, so a failure of either is retried
+      // whole by Event Grid.
+      [resolved, stored] = await Promise.all([resolveContact(identity, input), store(predicted)]);
+      if (resolved.contact.contactId !== predicted) {
+        log.info("message stored under a contact merged meanwhile; its tombstone resolves to the survivor", {
+          storedUnder: predicted,
+          contactId: resolved.contact.contactId,
+        });
+      }
+    } else {
+      resolved = await resolveContact(identity, input);
+      stored = await store(resolved.contact.contactId);
+    }
+    log.info("inbound message stored", {
+      contactId: resolved.contact.contactId,
+      actions: resolved.actions.join(","),
+      sender: maskIdentifier(event.fromBsuid ?? event.fromPhone),
+      senderKind: event.fromBsuid ? "bsuid" : "phone",
+      messageType: event.messageType,
+      duplicate: !stored,
+      ...(event.warnings.length === 0 ? {} : { warnings: event.warnings.map((warning) => warning.code).join(",") }),
+    });
+    const routes = await routeMessage(services, rawEvent, event, resolved.contact, log);
+    return {
+      result: "processed",
+      contact: resolved.contact,
+      actions: resolved.actions,
+      message: event,
+      duplicate: !stored,
+      subjectMismatches,
+      routes,
+    };
+  } catch (error) {
+    return rejectIfPermanent(error, services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, event.envelope, rawEvent, logger);
+  }
+}
+
+/**
+ * Compares the subject's sender and recipient with `data` and logs each disagreement (already masked by
+ * `crossCheckSubject`). Nothing else changes: the data is the source of truth, the subject only a routing hint, but a
+ * disagreement means subject-filtered subscriptions and routes see something else than the app does.
+ */
+function checkSubject(event: InboundMessage, rawEvent: unknown, log: Logger): string[] {
+  const parsed = parseAdvancedMessageSubject(event.envelope.subject);
+  const mismatches = crossCheckSubject(parsed, {
+    fromPhone: event.fromPhone ?? null,
+    fromBsuid: event.fromBsuid ?? null,
+    channelId: rawChannelId(rawEvent) ?? event.channelId,
+  });
+  for (const mismatch of mismatches) log.warn("event subject disagrees with its data; the data is used", { mismatch });
+  return mismatches;
+}
+
+/** `data.to` as sent (the parsed channel ID is lower-cased, the subject's need not be; GUIDs compare either way). */
+function rawChannelId(rawEvent: unknown): string | undefined {
+  const event = typeof rawEvent === "string" ? safeJson(rawEvent) : rawEvent;
+  const data = isRecord(event) ? event.data : undefined;
+  return isRecord(data) && typeof data.to === "string" ? data.to : undefined;
+}
+
+async function routeMessage(
+  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "clock"> &
+    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
+  rawEvent: unknown,
+  event: InboundMessage,
+  contact: Contact,
+  log: Logger,
+): Promise<RouteRun> {
+  const routing = services.routing;
+  if (!routing || routing.routes.length === 0) return { matched: [], outcomes: [] };
+  const { sends } = services;
+  return runRoutes(
+    {
+      routes: routing.routes,
+      forwardQueue: routing.forwardQueue,
+      actionLog: routing.actionLog,
+      sendDeps: (logger) => {
+        if (!sends) throw new ConfigurationError(["route replies need the send-record store"]);
+        return sendDepsOf({ ...services, sends, acs: services.acs }, logger);
+      },
+      logger: log,
+      clock: services.clock,
+    },
+    // The filter engine reads the event as Event Grid delivered it, so routes see exactly what subscriptions see.
+    typeof rawEvent === "string" ? safeJson(rawEvent) : rawEvent,
+    event,
+    contact,
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
