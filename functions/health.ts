@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { getAppServices, type AppServices } from "../lib/app/createAppServices";
-import { checkHealth, startupFailureHealth } from "../lib/useCases/http/checkHealth";
+import { checkHealth, startupFailureHealth } from "../lib/app/checkHealth";
 import { invocationLogger } from "./shared/adapters";
 
 /** Answers for itself when start-up failed: the reason (invalid settings, unreachable storage) is what it reports. */

@@ -3,10 +3,14 @@ import type { TableServiceClientOptions } from "@azure/data-tables";
 import type { StoragePipelineOptions } from "@azure/storage-queue";
 import { loadConfig, type AppConfig } from "./loadConfig";
 import { createCachedIdentityStore } from "../adapters/tableStorage/createCachedIdentityStore";
-import { createIdentityStore, type IdentityStore } from "../adapters/tableStorage/createIdentityStore";
-import { createMessageLedger, type MessageLedger } from "../adapters/tableStorage/createMessageLedger";
-import { createRejectedEventStore, type RejectedEventStore } from "../adapters/tableStorage/createRejectedEventStore";
-import { createSendRecordStore, type SendRecordStore } from "../adapters/tableStorage/createSendRecordStore";
+import { createIdentityStore } from "../adapters/tableStorage/createIdentityStore";
+import { type IdentityStore } from "../domain/identity/IdentityStore";
+import { createMessageLedger } from "../adapters/tableStorage/createMessageLedger";
+import { type MessageLedger } from "../domain/ledger/MessageLedger";
+import { createRejectedEventStore } from "../adapters/tableStorage/createRejectedEventStore";
+import { type RejectedEventStore } from "../domain/rejections/RejectedEventStore";
+import { createSendRecordStore } from "../adapters/tableStorage/createSendRecordStore";
+import { type SendRecordStore } from "../domain/messaging/SendRecordStore";
 import { createTemplateCatalog, type TemplateCatalog } from "../useCases/messaging/createTemplateCatalog";
 import type { SendDeps } from "../useCases/messaging/sendToContact";
 import {
@@ -14,19 +18,18 @@ import {
   type AcsMessagesClient,
   type AcsMessagesClientOptions,
 } from "../adapters/acs/createAcsMessagesClient";
-import { createMessageSender, type MessageSender } from "../adapters/acs/createMessageSender";
+import { createMessageSender } from "../adapters/acs/createMessageSender";
+import { type MessageSender } from "../domain/messaging/MessageSender";
 import { listTemplates } from "../adapters/acs/listTemplates";
 import { createLogger, type Logger } from "../core/logging/createLogger";
 import { ConfigurationError } from "../core/errors";
-import { createForwardQueue, type ForwardQueue } from "../adapters/queue/createForwardQueue";
-import { createRouteActionStore, type RouteActionStore } from "../adapters/tableStorage/createRouteActionStore";
-import type { Route } from "./loadRoutes";
-import {
-  createCredential,
-  createTableClients,
-  ensureTables,
-  type AppTables,
-} from "../adapters/tableStorage/createTableClients";
+import { createForwardQueue } from "../adapters/queue/createForwardQueue";
+import { type ForwardQueue } from "../domain/routing/ForwardQueue";
+import { createRouteActionStore } from "../adapters/tableStorage/createRouteActionStore";
+import { type RouteActionStore } from "../domain/routing/RouteActionStore";
+import type { Route } from "../domain/routing/routes";
+import { createCredential } from "../adapters/credentials/createCredential";
+import { createTableClients, ensureTables, type AppTables } from "../adapters/tableStorage/createTableClients";
 
 /** Everything the handlers need, built once per process from the validated config. */
 export interface AppServices {

@@ -1,15 +1,12 @@
 import { existsSync } from "node:fs";
 import { ConfigurationError } from "../core/errors";
 import { DEFAULT_FORWARD_QUEUE_NAME, type ForwardQueueConfig } from "../adapters/queue/createForwardQueue";
-import { DEFAULT_ROUTES_FILE, findAppRoot, loadRoutesFile, resolveRoutesPath, type Route } from "./loadRoutes";
+import { DEFAULT_ROUTES_FILE, findAppRoot, loadRoutesFile, resolveRoutesPath } from "./loadRoutes";
+import { type Route } from "../domain/routing/routes";
 import { isGuid } from "../core/values/ChannelId";
 import type { ChannelId } from "../core/values/ChannelId";
 import type { Scope } from "../core/values/identifiers";
-
-/** Where the app's tables live: a connection string (local, Azurite) or an endpoint reached with a managed identity. */
-export type TableStorageConfig =
-  | { kind: "connectionString"; connectionString: string }
-  | { kind: "endpoint"; endpoint: string; managedIdentityClientId: string | undefined };
+import type { TableStorageConfig } from "../adapters/tableStorage/createTableClients";
 
 /** How the app reaches ACS: a connection string (local, the emulator) or an endpoint with a managed identity. */
 export type AcsConfig =
@@ -254,9 +251,4 @@ function readRoutingConfig(env: Env, problems: string[], messaging: MessagingCon
     );
   }
   return { routesFile, routes: loaded.routes, forwardQueue };
-}
-
-/** The scope a channel's contacts live in. */
-export function resolveScope(config: Pick<AppConfig, "defaultScope" | "scopeByChannel">, channel: ChannelId): Scope {
-  return config.scopeByChannel.get(channel) ?? config.defaultScope;
 }

@@ -5,7 +5,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { afterAll, describe, expect, it } from "vitest";
 import { advancedMessageReceived } from "../../functions/advancedMessageReceived";
 import { resetAppServices } from "../../lib/app/createAppServices";
-import { decodeForwardMessage } from "../../lib/adapters/queue/createForwardQueue";
+import { decodeForwardMessage } from "../../lib/domain/routing/ForwardQueue";
 import { toCloudEvent } from "../routing/support/eventCorpus";
 import { azuriteStorageConnectionString, uniqueTablePrefix } from "../support/createTestTables";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";

@@ -1,9 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  createMessageLedger,
-  type MessageLedger,
-  type StatusRecord,
-} from "../../lib/adapters/tableStorage/createMessageLedger";
+import { createMessageLedger } from "../../lib/adapters/tableStorage/createMessageLedger";
+import { type MessageLedger, type StatusRecord } from "../../lib/domain/ledger/MessageLedger";
 import { parseMessageId } from "../../lib/core/values/identifiers";
 import { createTestTables } from "../support/createTestTables";
 

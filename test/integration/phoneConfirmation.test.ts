@@ -1,11 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createBlankContact, isPhoneConfirmed } from "../../lib/domain/identity/contactRules";
 import { createCachedIdentityStore } from "../../lib/adapters/tableStorage/createCachedIdentityStore";
-import {
-  createIdentityStore,
-  identityKeyPartition,
-  type IdentityStore,
-} from "../../lib/adapters/tableStorage/createIdentityStore";
+import { createIdentityStore, identityKeyPartition } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { type IdentityStore } from "../../lib/domain/identity/IdentityStore";
 import { importContact } from "../../lib/useCases/identity/importContacts";
 import { relinkContact } from "../../lib/useCases/identity/relinkContact";
 import { HEAL_AFTER_MS, resolveContact, type IdentityDeps } from "../../lib/useCases/identity/resolveContact";

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createBlankContact } from "../../lib/domain/identity/contactRules";
 import { createCachedIdentityStore } from "../../lib/adapters/tableStorage/createCachedIdentityStore";
-import { createIdentityStore, type IdentityStore } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { createIdentityStore } from "../../lib/adapters/tableStorage/createIdentityStore";
+import { type IdentityStore } from "../../lib/domain/identity/IdentityStore";
 import { relinkContact } from "../../lib/useCases/identity/relinkContact";
 import {
   followContact,

@@ -8,7 +8,8 @@ import {
   type EventGridFilter,
 } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { withSenderCountries } from "../../lib/domain/routing/senderCountryFilter";
-import { loadRoutesFile, parseRoutes, type Route } from "../../lib/app/loadRoutes";
+import { loadRoutesFile, parseRoutes } from "../../lib/app/loadRoutes";
+import { type Route } from "../../lib/domain/routing/routes";
 import { selectRoutes } from "../../lib/useCases/routing/runRoutes";
 import type { LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
 import { buildEventCorpus, SENDER_FORMS, type CorpusEvent } from "./support/eventCorpus";

@@ -7,7 +7,7 @@ import {
   type TlsSettings,
 } from "@azure/core-rest-pipeline";
 import { ConfigurationError } from "../../core/errors";
-import { isLoopbackHost } from "./isLoopbackHost";
+import { isLoopbackHost } from "../../core/isLoopbackHost";
 
 /** The ACS Messages REST client this module builds (the SDK's own type). */
 export type AcsMessagesClient = MessagesServiceClient;

@@ -1,9 +1,11 @@
 import { isUnexpected } from "@azure-rest/communication-messages";
-import { UpstreamError, errorFromAcsResponse, errorFromThrown } from "./UpstreamError";
+import { UpstreamError } from "../../domain/messaging/sendErrors";
+import { errorFromAcsResponse, errorFromThrown } from "./UpstreamError";
 import type { AcsMessagesClient } from "./createAcsMessagesClient";
-import { summarizeTemplateItem, type TemplateSummary } from "./summarizeTemplateItem";
+import { summarizeTemplateItem } from "./summarizeTemplateItem";
+import { type TemplateSummary } from "../../domain/messaging/TemplateSummary";
 
-export type { TemplateSummary } from "./summarizeTemplateItem";
+export type { TemplateSummary } from "../../domain/messaging/TemplateSummary";
 
 const MAX_PAGES = 100;
 

@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { ContactId, Scope } from "../../core/values/identifiers";
-import { identityKeyPartition, type IdentityStore, type StoredContact, type StoredKey } from "./createIdentityStore";
+import { identityKeyPartition } from "./createIdentityStore";
+import { type IdentityStore, type StoredContact, type StoredKey } from "../../domain/identity/IdentityStore";
 import type { IdentityKind } from "../../domain/identity/types";
 
 /** Cache limits. */

@@ -1,29 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { asTransient, isEntityMissing } from "./tableErrors";
-
-/** Why an event was acknowledged without being processed. */
-export interface Rejection {
-  functionName: string;
-  code: string;
-  reason: string;
-  field?: string | undefined;
-  eventId?: string | undefined;
-  eventType?: string | undefined;
-}
-
-/** A rejected event as stored. */
-export interface StoredRejection extends Rejection {
-  rejectedAt: string;
-  rawEvent: string;
-}
-
-/** The rejected-events table: permanent failures, kept with their reason and the raw event so nothing is lost. */
-export interface RejectedEventStore {
-  /** Records a rejection; recording the same raw event again for the same function changes nothing. */
-  record(rejection: Rejection, rawEvent: unknown, at: Date): Promise<{ partitionKey: string; rowKey: string }>;
-  get(partitionKey: string, rowKey: string): Promise<StoredRejection | undefined>;
-}
+import type { RejectedEventStore } from "../../domain/rejections/RejectedEventStore";
 
 // Table Storage: a string property holds at most 32K UTF-16 characters and an entity at most 1 MiB, so the raw event
 // is spread over several properties and, for very large events, several rows of the same partition.

@@ -1,8 +1,12 @@
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
-import type { AppConfig, TableStorageConfig } from "../../app/loadConfig";
 import { isTableMissing, isTableMissingResponse } from "./isTableMissing";
+import { createCredential } from "../credentials/createCredential";
+
+/** Where the app's tables live: a connection string (local, Azurite) or an endpoint reached with a managed identity. */
+export type TableStorageConfig =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "endpoint"; endpoint: string; managedIdentityClientId: string | undefined };
 
 /** The tables the app uses, by role. */
 export interface AppTables {
@@ -33,19 +37,6 @@ function connectionStringTargetsLoopback(connectionString: string): boolean {
   if (/UseDevelopmentStorage=true/i.test(connectionString)) return true;
   const endpoint = /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
   return endpoint !== undefined && isLoopback(endpoint);
-}
-
-/**
- * Creates the credential used for managed-identity access: a user-assigned identity when a client ID is given.
- * `@azure/identity` is loaded here, on first use, not at start-up: it is a third of the app's load time and local
- * runs (connection strings) never need it.
- */
-export function createCredential(managedIdentityClientId: string | undefined): TokenCredential {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const identity = require("@azure/identity") as typeof import("@azure/identity");
-  return managedIdentityClientId
-    ? new identity.ManagedIdentityCredential({ clientId: managedIdentityClientId })
-    : new identity.DefaultAzureCredential();
 }
 
 /** Requests to the table service itself (create, delete, list tables): the policy never acts on them. */
@@ -98,7 +89,7 @@ export function recreateMissingTablePolicy(createTable: () => Promise<void>): Pi
  */
 export function createTableClients(
   storage: TableStorageConfig,
-  prefix: AppConfig["tableNamePrefix"],
+  prefix: string,
   options: TableServiceClientOptions = {},
 ): AppTables {
   const make = (role: keyof AppTables): TableClient => {

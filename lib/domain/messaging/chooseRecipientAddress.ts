@@ -1,7 +1,14 @@
 import { RuleRefusalError } from "../../core/errors";
 import { isPhoneConfirmed } from "../identity/contactRules";
 import type { Contact } from "../identity/types";
-import type { MessagingConfig } from "../../app/loadConfig";
+
+/** The settings that decide which identifier a send uses. */
+export interface SendAddressSettings {
+  /** Which identifier to address when a contact has both. */
+  addressPreference: "bsuid" | "phone";
+  /** False for tenants where sending to BSUIDs is not live yet: sends go to phones only. */
+  bsuidSendsEnabled: boolean;
+}
 
 /** The one recipient a send goes to, and why. */
 export interface AddressChoice {
@@ -24,7 +31,7 @@ export interface AddressChoice {
  */
 export function chooseRecipientAddress(
   contact: Pick<Contact, "bsuid" | "phone" | "phoneConfirmation">,
-  settings: Pick<MessagingConfig, "addressPreference" | "bsuidSendsEnabled">,
+  settings: SendAddressSettings,
   isAuthenticationTemplate: boolean,
 ): AddressChoice {
   const { bsuid, phone } = contact;

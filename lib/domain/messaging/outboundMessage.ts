@@ -1,7 +1,7 @@
 import { ValidationError } from "../../core/errors";
 import { outboundMessage, sendRequest } from "../../schemaValidation/compiledSendValidators";
 import { formatPath, schemaProblems, type CompiledValidator } from "../../schemaValidation/describeSchemaErrors";
-import { isSecureOrLoopbackUrl } from "../../adapters/acs/isLoopbackHost";
+import { isSecureOrLoopbackUrl } from "../../core/isLoopbackHost";
 
 /**
  * A message the app wants to send to one WhatsApp user, in the app's own terms.

@@ -1,6 +1,6 @@
 import { ConfigurationError } from "../../core/errors";
 import type { InboundMessage } from "../../events/types";
-import { resolveScope } from "../../app/loadConfig";
+import { resolveScope } from "../../domain/identity/resolveScope";
 import {
   predictContactId,
   resolveContact,

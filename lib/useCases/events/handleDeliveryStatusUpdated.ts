@@ -1,7 +1,7 @@
 import type { DeliveryStatusUpdate } from "../../events/types";
-import { resolveScope } from "../../app/loadConfig";
+import { resolveScope } from "../../domain/identity/resolveScope";
 import { resolveContact } from "../identity/resolveContact";
-import type { FollowUp, MessageStatus } from "../../adapters/tableStorage/createMessageLedger";
+import type { FollowUp, MessageStatus } from "../../domain/ledger/MessageLedger";
 import type { Logger } from "../../core/logging/createLogger";
 import { maskIdentifier } from "../../core/logging/mask";
 import type { ContactId } from "../../core/values/identifiers";

@@ -3,7 +3,7 @@ import { ConfigurationError, TransientError, ValidationError } from "../../core/
 import type { Logger } from "../../core/logging/createLogger";
 import { parseIdempotencyKey, sendToContact, type Recipient } from "../messaging/sendToContact";
 import { checkSendRequestShape, parseOutboundMessage } from "../../domain/messaging/outboundMessage";
-import { UpstreamError, UpstreamTransientError } from "../../adapters/acs/UpstreamError";
+import { UpstreamError, UpstreamTransientError } from "../../domain/messaging/sendErrors";
 import { parseBsuid } from "../../core/values/Bsuid";
 import { parseChannelId } from "../../core/values/ChannelId";
 import { parsePhoneNumber } from "../../core/values/PhoneNumber";

@@ -4,7 +4,7 @@ import type { Bsuid } from "../../core/values/Bsuid";
 import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId } from "../../core/values/identifiers";
 import { absorbContact, releasePhone } from "../../domain/identity/contactRules";
-import type { IdentityStore } from "../../adapters/tableStorage/createIdentityStore";
+import type { IdentityStore } from "../../domain/identity/IdentityStore";
 import { followContact, resolveContact, type IdentityDeps } from "./resolveContact";
 import type { Contact } from "../../domain/identity/types";
 

@@ -19,7 +19,7 @@ import {
   type PhoneEvidence,
   type PhoneSighting,
 } from "../../domain/identity/contactRules";
-import type { IdentityStore, StoredContact, StoredKey } from "../../adapters/tableStorage/createIdentityStore";
+import type { IdentityStore, StoredContact, StoredKey } from "../../domain/identity/IdentityStore";
 import type { Contact, IdentityKind } from "../../domain/identity/types";
 
 /** What resolution needs from the outside world. */

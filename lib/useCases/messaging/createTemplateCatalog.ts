@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/logging/createLogger";
-import type { TemplateSummary } from "../../adapters/acs/listTemplates";
+import type { TemplateSummary } from "../../domain/messaging/TemplateSummary";
 
 /** Tells whether a template is an authentication template (which WhatsApp refuses to send to a BSUID). */
 export interface TemplateCatalog {

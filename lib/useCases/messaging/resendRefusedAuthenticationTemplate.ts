@@ -1,6 +1,6 @@
 import { RuleRefusalError } from "../../core/errors";
 import type { DeliveryStatusUpdate } from "../../events/types";
-import type { FollowUp, LedgerMessage } from "../../adapters/tableStorage/createMessageLedger";
+import type { FollowUp, LedgerMessage } from "../../domain/ledger/MessageLedger";
 import { maskIdentifier } from "../../core/logging/mask";
 import { parseOutboundMessage } from "../../domain/messaging/outboundMessage";
 import type { ContactId } from "../../core/values/identifiers";

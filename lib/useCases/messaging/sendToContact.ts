@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { AppConfig } from "../../app/loadConfig";
-import { resolveScope } from "../../app/loadConfig";
+import { resolveScope } from "../../domain/identity/resolveScope";
 import { ConcurrencyError, NotFoundError, RuleRefusalError, ValidationError } from "../../core/errors";
-import type { IdentityStore } from "../../adapters/tableStorage/createIdentityStore";
+import type { IdentityStore } from "../../domain/identity/IdentityStore";
 import { followContact, resolveContact } from "../identity/resolveContact";
 import type { Contact } from "../../domain/identity/types";
-import type { MessageLedger } from "../../adapters/tableStorage/createMessageLedger";
+import type { MessageLedger } from "../../domain/ledger/MessageLedger";
 import type { Logger } from "../../core/logging/createLogger";
 import { maskIdentifier } from "../../core/logging/mask";
-import type { MessageSender } from "../../adapters/acs/createMessageSender";
-import { isAuthenticationTemplateRefusal } from "../../adapters/acs/UpstreamError";
+import type { MessageSender } from "../../domain/messaging/MessageSender";
+import { isAuthenticationTemplateRefusal } from "../../domain/messaging/sendErrors";
 import type { OutboundMessage } from "../../domain/messaging/outboundMessage";
 import type { Bsuid } from "../../core/values/Bsuid";
 import type { ChannelId } from "../../core/values/ChannelId";
@@ -17,7 +17,7 @@ import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId } from "../../core/values/identifiers";
 import { assertCustomerServiceWindow } from "../../domain/messaging/assertCustomerServiceWindow";
 import { chooseRecipientAddress } from "../../domain/messaging/chooseRecipientAddress";
-import type { SendOutcome, SendRecord, SendRecordStore } from "../../adapters/tableStorage/createSendRecordStore";
+import type { SendOutcome, SendRecord, SendRecordStore } from "../../domain/messaging/SendRecordStore";
 import type { TemplateCatalog } from "./createTemplateCatalog";
 
 /** Who to send to: a contact by ID, or the contact holding a BSUID or phone (in the channel's scope). */

@@ -4,10 +4,10 @@ import type { Contact } from "../../domain/identity/types";
 import type { Logger } from "../../core/logging/createLogger";
 import { reply } from "../messaging/reply";
 import type { SendDeps } from "../messaging/sendToContact";
-import { buildForwardMessage, type ForwardQueue } from "../../adapters/queue/createForwardQueue";
-import type { RouteActionStore } from "../../adapters/tableStorage/createRouteActionStore";
+import { buildForwardMessage, type ForwardQueue } from "../../domain/routing/ForwardQueue";
+import type { RouteActionStore } from "../../domain/routing/RouteActionStore";
 import { evaluateEventGridFilter } from "../../eventGridFilter/evaluateEventGridFilter";
-import type { Route, RouteAction, RouteActionType } from "../../app/loadRoutes";
+import type { Route, RouteAction, RouteActionType } from "../../domain/routing/routes";
 import { senderCountryOf } from "../../domain/routing/senderCountry";
 
 /** What running the routes needs. */

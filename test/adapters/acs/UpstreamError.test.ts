@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TransientError } from "../../../lib/core/errors";
-import {
-  errorFromAcsResponse,
-  retryAfterSecondsFrom,
-  UpstreamError,
-  UpstreamTransientError,
-} from "../../../lib/adapters/acs/UpstreamError";
+import { errorFromAcsResponse, retryAfterSecondsFrom } from "../../../lib/adapters/acs/UpstreamError";
+import { UpstreamError, UpstreamTransientError } from "../../../lib/domain/messaging/sendErrors";
 
 describe("errorFromAcsResponse", () => {
   it("masks the recipient when ACS echoes it in the error message", () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../../lib/core/errors";
 import { createAcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
 import { createMessageSender } from "../../../lib/adapters/acs/createMessageSender";
-import { UpstreamError } from "../../../lib/adapters/acs/UpstreamError";
+import { UpstreamError } from "../../../lib/domain/messaging/sendErrors";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RuleRefusalError, TransientError, ValidationError } from "../../../lib/core/errors";
 import { createLogger } from "../../../lib/core/logging/createLogger";
 import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
-import { createMessageSender, type MessageSender } from "../../../lib/adapters/acs/createMessageSender";
+import { createMessageSender } from "../../../lib/adapters/acs/createMessageSender";
+import { type MessageSender } from "../../../lib/domain/messaging/MessageSender";
 import type { OutboundMessage } from "../../../lib/domain/messaging/outboundMessage";
 import {
   isAuthenticationTemplateRefusal,
   UpstreamError,
   UpstreamTransientError,
-} from "../../../lib/adapters/acs/UpstreamError";
+} from "../../../lib/domain/messaging/sendErrors";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAcsMessagesClient, type AcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
 import { listTemplates } from "../../../lib/adapters/acs/listTemplates";
-import { UpstreamError } from "../../../lib/adapters/acs/UpstreamError";
+import { UpstreamError } from "../../../lib/domain/messaging/sendErrors";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

@@ -5,11 +5,11 @@ import { parseAdvancedMessageEvent } from "../../../lib/events/parseAdvancedMess
 import type { InboundMessage } from "../../../lib/events/types";
 import {
   buildForwardMessage,
-  createForwardQueue,
   decodeForwardMessage,
   encodeForwardMessage,
   MAX_QUEUE_MESSAGE_BYTES,
-} from "../../../lib/adapters/queue/createForwardQueue";
+} from "../../../lib/domain/routing/ForwardQueue";
+import { createForwardQueue } from "../../../lib/adapters/queue/createForwardQueue";
 import type { ContactId } from "../../../lib/core/values/identifiers";
 import { azuriteStorageConnectionString, uniqueTablePrefix } from "../../support/createTestTables";
 import { loadFixtureEvent } from "../../support/fixtures";

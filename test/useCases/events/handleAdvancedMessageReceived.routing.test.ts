@@ -10,7 +10,7 @@ import {
   handleAdvancedMessageReceived,
   type EventOutcome,
 } from "../../../lib/useCases/events/handleAdvancedMessageReceived";
-import { decodeForwardMessage, type ForwardMessage } from "../../../lib/adapters/queue/createForwardQueue";
+import { decodeForwardMessage, type ForwardMessage } from "../../../lib/domain/routing/ForwardQueue";
 import { ensureTables } from "../../../lib/adapters/tableStorage/createTableClients";
 import {
   createAcsMessagesEmulator,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTemplateCatalog } from "../../../lib/useCases/messaging/createTemplateCatalog";
 import { createAcsMessagesClient } from "../../../lib/adapters/acs/createAcsMessagesClient";
-import { listTemplates, type TemplateSummary } from "../../../lib/adapters/acs/listTemplates";
+import { listTemplates } from "../../../lib/adapters/acs/listTemplates";
+import { type TemplateSummary } from "../../../lib/domain/messaging/TemplateSummary";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,

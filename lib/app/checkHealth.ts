@@ -1,8 +1,8 @@
 import { RestError } from "@azure/data-tables";
-import { ConfigurationError } from "../../core/errors";
-import type { AppTables } from "../../adapters/tableStorage/createTableClients";
-import { isTableMissing } from "../../adapters/tableStorage/isTableMissing";
-import type { ApiResponse } from "./apiTypes";
+import { ConfigurationError } from "../core/errors";
+import type { AppTables } from "../adapters/tableStorage/createTableClients";
+import { isTableMissing } from "../adapters/tableStorage/isTableMissing";
+import type { ApiResponse } from "../useCases/http/apiTypes";
 
 /**
  * `GET /api/health`: 200 when Table Storage answers a point read (a 404 for the probe entity proves it is reachable),
