@@ -12,7 +12,8 @@ import { type RejectedEventStore } from "../domain/rejections/RejectedEventStore
 import { createSendRecordStore } from "../adapters/tableStorage/createSendRecordStore";
 import { type SendRecordStore } from "../domain/messaging/SendRecordStore";
 import { createTemplateCatalog, type TemplateCatalog } from "../useCases/messaging/createTemplateCatalog";
-import type { SendDeps } from "../useCases/messaging/sendToContact";
+import type { SendingChannel } from "../useCases/messaging/sendDeps";
+import type { RoutingPorts } from "../useCases/routing/runRoutes";
 import {
   createAcsMessagesClient,
   type AcsMessagesClient,
@@ -24,10 +25,7 @@ import { listTemplates } from "../adapters/acs/listTemplates";
 import { createLogger, type Logger } from "../core/logging/createLogger";
 import { ConfigurationError } from "../core/errors";
 import { createForwardQueue } from "../adapters/queue/createForwardQueue";
-import { type ForwardQueue } from "../domain/routing/ForwardQueue";
 import { createRouteActionStore } from "../adapters/tableStorage/createRouteActionStore";
-import { type RouteActionStore } from "../domain/routing/RouteActionStore";
-import type { Route } from "../domain/routing/routes";
 import { createCredential } from "../adapters/credentials/createCredential";
 import { createTableClients, ensureTables, type AppTables } from "../adapters/tableStorage/createTableClients";
 
@@ -41,18 +39,11 @@ export interface AppServices {
   sends: SendRecordStore;
   /** The ACS side; absent when neither ACS_CONNECTION_STRING nor ACS_ENDPOINT is set. */
   acs: { client: AcsMessagesClient; sender: MessageSender; templates: TemplateCatalog } | undefined;
+  /** The outbound channel the use cases send through (the ACS sender and template catalog); absent like `acs`. */
+  channel: SendingChannel | undefined;
   /** What inbound-message routes need: the routes (loaded once, with the config), the forward queue, the action log. */
-  routing: RoutingServices;
+  routing: RoutingPorts;
   clock: () => Date;
-}
-
-/** The routing side of {@link AppServices}. */
-export interface RoutingServices {
-  routes: readonly Route[];
-  /** Absent when no forward queue is configured (start-up refuses routes that forward then). */
-  forwardQueue: ForwardQueue | undefined;
-  /** The route-actions table (created on first use): what each route did per inbound message. */
-  actionLog: RouteActionStore;
 }
 
 /** Process-level log sink for components that outlive one invocation (the template cache). */
@@ -108,6 +99,7 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
     rejections: createRejectedEventStore(tables.rejectedEvents),
     sends: createSendRecordStore(tables.sends),
     acs,
+    channel: acs ? { sender: acs.sender, templates: acs.templates } : undefined,
     routing: {
       routes: config.routing.routes,
       forwardQueue: config.routing.forwardQueue
@@ -116,26 +108,6 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
       actionLog: createRouteActionStore(tables.routeActions),
     },
     clock: options.clock ?? (() => new Date()),
-  };
-}
-
-/** The dependencies of a send, for one invocation's logger. Throws when ACS is not configured. */
-export function sendDepsOf(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "sends" | "acs" | "clock">,
-  logger: Logger,
-): SendDeps {
-  if (!services.acs) {
-    throw new ConfigurationError(["sending needs ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING"]);
-  }
-  return {
-    config: services.config,
-    identityStore: services.identityStore,
-    ledger: services.ledger,
-    sends: services.sends,
-    sender: services.acs.sender,
-    templates: services.acs.templates,
-    clock: services.clock,
-    logger,
   };
 }
 

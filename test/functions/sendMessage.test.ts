@@ -5,13 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { advancedMessageReceived } from "../../functions/advancedMessageReceived";
 import { deliveryStatusUpdated } from "../../functions/deliveryStatusUpdated";
 import { sendMessageHandler } from "../../functions/sendMessage";
-import {
-  createAppServices,
-  resetAppServices,
-  sendDepsOf,
-  setAppServices,
-  type AppServices,
-} from "../../lib/app/createAppServices";
+import { createAppServices, resetAppServices, setAppServices, type AppServices } from "../../lib/app/createAppServices";
 import { loadConfig } from "../../lib/app/loadConfig";
 import { TransientError } from "../../lib/core/errors";
 import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
@@ -20,6 +14,7 @@ import { resolveContact } from "../../lib/useCases/identity/resolveContact";
 import { createLogger, silentLogger } from "../../lib/core/logging/createLogger";
 import { maskIdentifier } from "../../lib/core/logging/mask";
 import { reply } from "../../lib/useCases/messaging/reply";
+import { sendDepsOf } from "../../lib/useCases/messaging/sendDeps";
 import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
 import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
 import { parseMessageId, parseScope } from "../../lib/core/values/identifiers";

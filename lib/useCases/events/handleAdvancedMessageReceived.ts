@@ -12,7 +12,9 @@ import type { Contact } from "../../domain/identity/types";
 import type { Logger } from "../../core/logging/createLogger";
 import { maskIdentifier } from "../../core/logging/mask";
 import type { ContactId } from "../../core/values/identifiers";
-import { sendDepsOf, type AppServices } from "../../app/createAppServices";
+import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
+import type { RejectionPorts } from "./rejectEvent";
+import type { RoutingPorts } from "../routing/runRoutes";
 import { crossCheckSubject, parseAdvancedMessageSubject } from "../../events/parseAdvancedMessageSubject";
 import { runRoutes, type RouteRun } from "../routing/runRoutes";
 import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
@@ -33,6 +35,17 @@ export type EventOutcome =
   | { result: "rejected"; code: string; reason: string }
   | { result: "ignored"; eventType: string };
 
+/**
+ * What the message handler uses: the identity map and ledger, where rejections go, and for routes (when there are any)
+ * the routing ports and the sending side.
+ */
+export interface ReceivedEventPorts
+  extends RejectionPorts, Pick<SendingPorts, "config" | "identityStore" | "ledger" | "clock"> {
+  routing?: RoutingPorts | undefined;
+  sends?: SendingPorts["sends"] | undefined;
+  channel?: SendingPorts["channel"];
+}
+
 export const ADVANCED_MESSAGE_RECEIVED_FUNCTION = "advancedMessageReceived";
 
 /**
@@ -48,8 +61,7 @@ export const ADVANCED_MESSAGE_RECEIVED_FUNCTION = "advancedMessageReceived";
  * redelivers.
  */
 export async function handleAdvancedMessageReceived(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock"> &
-    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
+  services: ReceivedEventPorts,
   rawEvent: unknown,
   logger: Logger,
 ): Promise<EventOutcome> {
@@ -143,8 +155,7 @@ function rawChannelId(rawEvent: unknown): string | undefined {
 }
 
 async function routeMessage(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "clock"> &
-    Partial<Pick<AppServices, "routing" | "sends" | "acs">>,
+  services: ReceivedEventPorts,
   rawEvent: unknown,
   event: InboundMessage,
   contact: Contact,
@@ -160,7 +171,7 @@ async function routeMessage(
       actionLog: routing.actionLog,
       sendDeps: (logger) => {
         if (!sends) throw new ConfigurationError(["route replies need the send-record store"]);
-        return sendDepsOf({ ...services, sends, acs: services.acs }, logger);
+        return sendDepsOf({ ...services, sends, channel: services.channel }, logger);
       },
       logger: log,
       clock: services.clock,

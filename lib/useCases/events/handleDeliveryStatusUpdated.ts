@@ -5,12 +5,23 @@ import type { FollowUp, MessageStatus } from "../../domain/ledger/MessageLedger"
 import type { Logger } from "../../core/logging/createLogger";
 import { maskIdentifier } from "../../core/logging/mask";
 import type { ContactId } from "../../core/values/identifiers";
-import { sendDepsOf, type AppServices } from "../../app/createAppServices";
+import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
+import type { RejectionPorts } from "./rejectEvent";
 import {
   isAuthenticationTemplateFailure,
   resendRefusedAuthenticationTemplate,
 } from "../messaging/resendRefusedAuthenticationTemplate";
 import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
+
+/**
+ * What the status handler uses: the identity map and ledger, where rejections go, and, to answer an authentication
+ * template WhatsApp refused for a BSUID, the sending side when one is configured.
+ */
+export interface StatusEventPorts
+  extends RejectionPorts, Pick<SendingPorts, "config" | "identityStore" | "ledger" | "clock"> {
+  sends?: SendingPorts["sends"] | undefined;
+  channel?: SendingPorts["channel"];
+}
 
 export const DELIVERY_STATUS_UPDATED_FUNCTION = "deliveryStatusUpdated";
 
@@ -36,8 +47,7 @@ export type StatusOutcome =
  * that the user must share their number (see `resendRefusedAuthenticationTemplate`).
  */
 export async function handleDeliveryStatusUpdated(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "rejections" | "clock"> &
-    Partial<Pick<AppServices, "sends" | "acs">>,
+  services: StatusEventPorts,
   rawEvent: unknown,
   logger: Logger,
 ): Promise<StatusOutcome> {
@@ -90,14 +100,13 @@ export async function handleDeliveryStatusUpdated(
 
 /** Runs on every delivery of the failure (a redelivery may follow a crash mid-way); the resend itself is idempotent. */
 async function followUpRefusal(
-  services: Pick<AppServices, "config" | "identityStore" | "ledger" | "clock"> &
-    Partial<Pick<AppServices, "sends" | "acs">>,
+  services: StatusEventPorts,
   update: DeliveryStatusUpdate,
   log: Logger,
 ): Promise<FollowUp | undefined> {
   const failed = await services.ledger.getMessage(update.messageId);
   if (!failed) return undefined;
-  if (!services.sends || !services.acs) {
+  if (!services.sends || !services.channel) {
     if (failed.direction !== "outbound" || failed.addressedBy !== "bsuid" || !failed.templateName) return undefined;
     const followUp: FollowUp = {
       action: "not_resent",
@@ -107,6 +116,6 @@ async function followUpRefusal(
     await services.ledger.recordFollowUp(failed.messageId, followUp);
     return followUp;
   }
-  const deps = sendDepsOf({ ...services, sends: services.sends, acs: services.acs }, log);
+  const deps = sendDepsOf({ ...services, sends: services.sends, channel: services.channel }, log);
   return resendRefusedAuthenticationTemplate(deps, failed);
 }

@@ -1,8 +1,15 @@
-import type { AppServices } from "../../app/createAppServices";
 import { isPermanentError, type AppError } from "../../core/errors";
 import type { AdvancedMessageEvent, EventEnvelope, EventRejection } from "../../events/types";
 import { parseAdvancedMessageEvent } from "../../events/parseAdvancedMessageEvent";
 import type { Logger } from "../../core/logging/createLogger";
+
+import type { RejectedEventStore } from "../../domain/rejections/RejectedEventStore";
+
+/** Where rejected events are recorded. */
+export interface RejectionPorts {
+  rejections: RejectedEventStore;
+  clock: () => Date;
+}
 
 /**
  * Acknowledges a permanently bad event: records it with its reason and the raw event in the rejected-events table, and
@@ -10,7 +17,7 @@ import type { Logger } from "../../core/logging/createLogger";
  * propagates, so Event Grid redelivers rather than the event being lost.
  */
 export async function rejectEvent(
-  services: Pick<AppServices, "rejections" | "clock">,
+  services: RejectionPorts,
   functionName: string,
   rejection: EventRejection,
   rawEvent: unknown,
@@ -43,7 +50,7 @@ export async function rejectEvent(
  */
 export async function parseEventFor<K extends "received" | "status">(
   kind: K,
-  services: Pick<AppServices, "rejections" | "clock">,
+  services: RejectionPorts,
   functionName: string,
   rawEvent: unknown,
   logger: Logger,
@@ -70,7 +77,7 @@ export async function parseEventFor<K extends "received" | "status">(
  */
 export async function rejectIfPermanent(
   error: unknown,
-  services: Pick<AppServices, "rejections" | "clock">,
+  services: RejectionPorts,
   functionName: string,
   envelope: EventEnvelope,
   rawEvent: unknown,

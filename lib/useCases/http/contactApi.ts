@@ -1,6 +1,6 @@
 import type { CountryCode } from "libphonenumber-js";
 import { isSupportedCountry } from "libphonenumber-js";
-import type { AppServices } from "../../app/createAppServices";
+import type { IdentityStore } from "../../domain/identity/IdentityStore";
 import { NotFoundError, ValidationError } from "../../core/errors";
 import { isPhoneConfirmed } from "../../domain/identity/contactRules";
 import { relinkContact } from "../identity/relinkContact";
@@ -12,7 +12,14 @@ import { parsePhoneNumber } from "../../core/values/PhoneNumber";
 import { parseContactId, parseScope, type Scope } from "../../core/values/identifiers";
 import { readJsonBody, toErrorResponse, type ApiRequest, type ApiResponse } from "./apiTypes";
 
-type Services = Pick<AppServices, "config" | "identityStore" | "clock">;
+/** What the contacts API reads and writes. */
+export interface ContactApiPorts {
+  config: { defaultScope: Scope };
+  identityStore: IdentityStore;
+  clock: () => Date;
+}
+
+type Services = ContactApiPorts;
 
 /**
  * The public JSON shape of a contact. `phoneConfirmed` says whether authentication templates may go to `phone` (see

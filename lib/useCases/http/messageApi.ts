@@ -1,4 +1,5 @@
-import type { AppServices } from "../../app/createAppServices";
+import type { IdentityStore } from "../../domain/identity/IdentityStore";
+import type { MessageLedger } from "../../domain/ledger/MessageLedger";
 import { NotFoundError } from "../../core/errors";
 import { followContact } from "../identity/resolveContact";
 import type { Logger } from "../../core/logging/createLogger";
@@ -8,7 +9,7 @@ import { toErrorResponse, type ApiRequest, type ApiResponse } from "./apiTypes";
 
 /** `GET /api/messages/{messageId}`: direction, contact (the merge survivor), channel, current status and history. */
 export async function getMessage(
-  services: Pick<AppServices, "ledger" | "identityStore">,
+  services: { ledger: MessageLedger; identityStore: IdentityStore },
   request: ApiRequest,
   logger: Logger,
 ): Promise<ApiResponse> {

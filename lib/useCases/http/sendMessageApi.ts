@@ -1,4 +1,4 @@
-import { sendDepsOf, type AppServices } from "../../app/createAppServices";
+import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
 import { ConfigurationError, TransientError, ValidationError } from "../../core/errors";
 import type { Logger } from "../../core/logging/createLogger";
 import { parseIdempotencyKey, sendToContact, type Recipient } from "../messaging/sendToContact";
@@ -31,7 +31,11 @@ function parseRecipient(value: unknown): Recipient {
  * 400 invalid input (naming the field); 404 unknown contact; 422 rule refusal (`code` + reason); 429 with ACS's
  * `Retry-After`; 502 when ACS failed or refused (with its error code); 503 when storage or configuration is missing.
  */
-export async function sendMessageApi(services: AppServices, request: ApiRequest, logger: Logger): Promise<ApiResponse> {
+export async function sendMessageApi(
+  services: SendingPorts,
+  request: ApiRequest,
+  logger: Logger,
+): Promise<ApiResponse> {
   try {
     const body = await readJsonBody(request);
     checkSendRequestShape(body);

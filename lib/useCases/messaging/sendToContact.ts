@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { AppConfig } from "../../app/loadConfig";
-import { resolveScope } from "../../domain/identity/resolveScope";
+import { resolveScope, type ScopeSettings } from "../../domain/identity/resolveScope";
 import { ConcurrencyError, NotFoundError, RuleRefusalError, ValidationError } from "../../core/errors";
 import type { IdentityStore } from "../../domain/identity/IdentityStore";
 import { followContact, resolveContact } from "../identity/resolveContact";
@@ -16,7 +15,7 @@ import type { ChannelId } from "../../core/values/ChannelId";
 import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId } from "../../core/values/identifiers";
 import { assertCustomerServiceWindow } from "../../domain/messaging/assertCustomerServiceWindow";
-import { chooseRecipientAddress } from "../../domain/messaging/chooseRecipientAddress";
+import { chooseRecipientAddress, type SendAddressSettings } from "../../domain/messaging/chooseRecipientAddress";
 import type { SendOutcome, SendRecord, SendRecordStore } from "../../domain/messaging/SendRecordStore";
 import type { TemplateCatalog } from "./createTemplateCatalog";
 
@@ -38,9 +37,14 @@ export interface SendCommand {
   authenticationTemplate?: boolean;
 }
 
+/** The settings a send reads: scopes, and which channels and identifiers it may use. */
+export interface SendSettings extends ScopeSettings {
+  messaging: SendAddressSettings & { channelIds: readonly ChannelId[] };
+}
+
 /** What a send needs. */
 export interface SendDeps {
-  config: Pick<AppConfig, "defaultScope" | "scopeByChannel" | "messaging">;
+  config: SendSettings;
   identityStore: IdentityStore;
   ledger: MessageLedger;
   sends: SendRecordStore;

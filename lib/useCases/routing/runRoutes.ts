@@ -10,12 +10,17 @@ import { evaluateEventGridFilter } from "../../eventGridFilter/evaluateEventGrid
 import type { Route, RouteAction, RouteActionType } from "../../domain/routing/routes";
 import { senderCountryOf } from "../../domain/routing/senderCountry";
 
-/** What running the routes needs. */
-export interface RouteRunDeps {
+/** The routes and where their actions go, built once per process. */
+export interface RoutingPorts {
   routes: readonly Route[];
   /** Absent when no forward queue is configured (start-up refuses forward routes then). */
   forwardQueue: ForwardQueue | undefined;
+  /** The route-actions table: what each route did per inbound message. */
   actionLog: RouteActionStore;
+}
+
+/** What running the routes needs. */
+export interface RouteRunDeps extends RoutingPorts {
   /** Called on the first reply only, because sending needs ACS, which a deployment without reply routes may lack. */
   sendDeps: (logger: Logger) => SendDeps;
   logger: Logger;
