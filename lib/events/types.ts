@@ -51,6 +51,13 @@ export interface MessageWarning {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; rejection: EventRejection };
 
+/**
+ * The inbound port of a messaging provider: one raw event as the platform delivered it, read into the normalized
+ * message or status the use cases consume (or a rejection saying why it cannot be processed). ACS's Event Grid events
+ * are read by `parseAdvancedMessageEvent`; another provider brings its own parser and wires it in `lib/app`.
+ */
+export type InboundEventParser = (raw: unknown) => ParseResult<AdvancedMessageEvent>;
+
 /** Media of an image, document, video, audio or sticker message. */
 export interface InboundMedia {
   mimeType: string;
