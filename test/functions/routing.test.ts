@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { advancedMessageReceived } from "../../functions/advancedMessageReceived";
 import { resetAppServices } from "../../lib/app/createAppServices";
 import { decodeForwardMessage } from "../../lib/domain/routing/ForwardQueue";
-import { toCloudEvent } from "../routing/support/eventCorpus";
+import { toCloudEvent } from "../support/eventCorpus";
 import { azuriteStorageConnectionString, uniqueTablePrefix } from "../support/createTestTables";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";
 import { useFunctionServices } from "../support/useFunctionServices";

@@ -13,7 +13,7 @@ import {
   validateEventGridFilter,
   type EventGridFilter,
 } from "../../../lib/eventGridFilter/evaluateEventGridFilter";
-import { buildEventCorpus, type CorpusEvent } from "../../routing/support/eventCorpus";
+import { buildEventCorpus, type CorpusEvent } from "../../support/eventCorpus";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const AZ_SAMPLE = join(ROOT, "samples", "subscriptions", "az-system-topic-event-subscriptions.json");

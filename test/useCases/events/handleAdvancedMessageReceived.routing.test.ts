@@ -16,7 +16,7 @@ import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,
 } from "../../../local/acsEmulator/createAcsMessagesEmulator";
-import { toCloudEvent } from "../../routing/support/eventCorpus";
+import { toCloudEvent } from "../../support/eventCorpus";
 import {
   azuriteConnectionString,
   azuriteStorageConnectionString,

@@ -12,7 +12,7 @@ import { loadRoutesFile, parseRoutes } from "../../lib/app/loadRoutes";
 import { type Route } from "../../lib/domain/routing/routes";
 import { selectRoutes } from "../../lib/useCases/routing/runRoutes";
 import type { LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
-import { buildEventCorpus, SENDER_FORMS, type CorpusEvent } from "./support/eventCorpus";
+import { buildEventCorpus, SENDER_FORMS, type CorpusEvent } from "../support/eventCorpus";
 
 const ROOT = join(__dirname, "..", "..");
 const corpus = buildEventCorpus();

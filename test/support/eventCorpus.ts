@@ -1,4 +1,4 @@
-import { fixtureNames, loadFixtureEvent } from "../../support/fixtures";
+import { fixtureNames, loadFixtureEvent } from "./fixtures";
 
 /** How the sender (received) or recipient (status) appears in an event. */
 export type SenderForm =

@@ -6,7 +6,7 @@ import { ADVANCED_MESSAGE_RECEIVED_FUNCTION } from "../../lib/useCases/events/ha
 import { DELIVERY_STATUS_UPDATED_FUNCTION } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { evaluateEventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { subscriptionsFileProblems, type LocalSubscription } from "../../local/eventGrid/loadSubscriptions";
-import { buildEventCorpus } from "./support/eventCorpus";
+import { buildEventCorpus } from "../support/eventCorpus";
 
 const ROOT = join(__dirname, "..", "..");
 const SUBSCRIPTIONS_PATH = join(ROOT, "infra", "eventSubscriptions.json");
