@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { createAppServices, type AppServices } from "../lib/app/createAppServices";
-import { loadConfig } from "../lib/app/loadConfig";
+import { startApp, type AppServices } from "../lib/app/createAppServices";
 import { handleAdvancedMessageReceived } from "../lib/useCases/events/handleAdvancedMessageReceived";
 import { handleDeliveryStatusUpdated } from "../lib/useCases/events/handleDeliveryStatusUpdated";
 import { silentLogger } from "../lib/core/logging/createLogger";
 import { createRequestCounter, type RequestCounter } from "../lib/adapters/tableStorage/createRequestCounter";
-import { ensureTables } from "../lib/adapters/tableStorage/createTableClients";
 import { receivedEvent, statusEvent, syntheticPerson, syntheticUuid } from "./syntheticEvents";
 
 /** Storage requests one event cost, counted on the wire by a pipeline policy on every table client. */
@@ -41,11 +39,10 @@ export async function measureRoundTrips(connectionString: string): Promise<Round
   const prefix = `rt${randomBytes(4).toString("hex")}`;
   const make = async (): Promise<Harness> => {
     const counter = createRequestCounter();
-    const services = createAppServices(
-      loadConfig({ TABLE_STORAGE_CONNECTION_STRING: connectionString, TABLE_NAME_PREFIX: prefix }),
+    const services = await startApp(
+      { env: { TABLE_STORAGE_CONNECTION_STRING: connectionString, TABLE_NAME_PREFIX: prefix } },
       { tableOptions: { additionalPolicies: [{ policy: counter.policy, position: "perRetry" }] } },
     );
-    await ensureTables(services.tables);
     return { services, counter };
   };
   const seeded = await make();

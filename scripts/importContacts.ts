@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
-import { createAppServices } from "../lib/app/createAppServices";
+import { startApp, type AppServices } from "../lib/app/createAppServices";
 import { loadConfig } from "../lib/app/loadConfig";
 import { importContacts, parseContactsCsv } from "../lib/useCases/identity/importContacts";
 import { silentLogger } from "../lib/core/logging/createLogger";
 import { parseScope } from "../lib/core/values/identifiers";
-import { ensureTables } from "../lib/adapters/tableStorage/createTableClients";
 import { findAppRoot } from "../lib/app/loadRoutes";
 import { findRunningStacks, stackStateDir } from "../local/stack/stackState";
 import { chooseImportSettings } from "./chooseImportSettings";
@@ -45,9 +44,9 @@ async function main(): Promise<number> {
   console.log(`Importing into ${target}`);
   const config = loadConfig(settings);
   const scope = values.scope ? parseScope(values.scope, "--scope") : config.defaultScope;
-  const services = createAppServices(config);
+  let services: AppServices;
   try {
-    await ensureTables(services.tables);
+    services = await startApp({ config });
   } catch (error) {
     const message = (error as Error).message;
     const hint = /ECONNREFUSED/.test(message)

@@ -2,6 +2,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { TableServiceClientOptions } from "@azure/data-tables";
 import type { StoragePipelineOptions } from "@azure/storage-queue";
 import { loadConfig, type AppConfig } from "./loadConfig";
+import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
+import type { InboundEventParser } from "../events/types";
 import { createCachedIdentityStore } from "../adapters/tableStorage/createCachedIdentityStore";
 import { createIdentityStore } from "../adapters/tableStorage/createIdentityStore";
 import { type IdentityStore } from "../domain/identity/IdentityStore";
@@ -39,6 +41,8 @@ export interface AppServices {
   sends: SendRecordStore;
   /** The ACS side; absent when neither ACS_CONNECTION_STRING nor ACS_ENDPOINT is set. */
   acs: { client: AcsMessagesClient; sender: MessageSender; templates: TemplateCatalog } | undefined;
+  /** The provider's inbound port: ACS's Event Grid events read into the messages and statuses the use cases consume. */
+  inbound: InboundEventParser;
   /** The outbound channel the use cases send through (the ACS sender and template catalog); absent like `acs`. */
   channel: SendingChannel | undefined;
   /** What inbound-message routes need: the routes (loaded once, with the config), the forward queue, the action log. */
@@ -99,6 +103,7 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
     rejections: createRejectedEventStore(tables.rejectedEvents),
     sends: createSendRecordStore(tables.sends),
     acs,
+    inbound: parseAdvancedMessageEvent,
     channel: acs ? { sender: acs.sender, templates: acs.templates } : undefined,
     routing: {
       routes: config.routing.routes,
@@ -111,18 +116,58 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
   };
 }
 
+/**
+ * Builds the services for validated settings and creates their tables: the one start path of the functions, the local
+ * stack's tools, the scripts and the benchmarks. Settings come either as raw `env` (parsed here by
+ * {@link loadConfig}, which throws one {@link ConfigurationError} naming every problem) or as a `config` the caller
+ * already parsed with it.
+ */
+export async function startApp(
+  settings: { env: Record<string, string | undefined> } | { config: AppConfig },
+  options: AppServicesOptions = {},
+): Promise<AppServices> {
+  const services = createAppServices("config" in settings ? settings.config : loadConfig(settings.env), options);
+  await ensureTables(services.tables);
+  return services;
+}
+
 let shared: Promise<AppServices> | undefined;
 let settingsCheck: { config: AppConfig } | { error: ConfigurationError } | undefined;
 
 /**
- * The app's settings from `process.env`, validated once per process: Azure restarts the app when its settings change,
- * and the routes file is part of the deployment. Invalid settings throw the same {@link ConfigurationError} (naming
- * every problem) at once on every call, before anything reaches storage.
+ * Where a host that loads the functions in its own process (the local stack) puts their settings while it loads them.
+ * It lives on `globalThis` because the functions are a bundle with their own copy of this module.
+ */
+const PROVIDED_SETTINGS = Symbol.for("acs-advanced-messaging-functions.app.providedSettings");
+
+type SettingsSlot = Record<symbol, Record<string, string | undefined> | undefined>;
+
+/**
+ * Runs `load` (a loader of the function app) with `settings` as the source the functions read their settings from,
+ * instead of `process.env`. The functions read and validate them as they load (`functions/index.ts` calls
+ * {@link getStartupConfig}) and keep that result, so the process environment is never rewritten to configure them.
+ */
+export function withAppSettings<T>(settings: Record<string, string | undefined>, load: () => T): T {
+  const slot = globalThis as unknown as SettingsSlot;
+  const previous = slot[PROVIDED_SETTINGS];
+  slot[PROVIDED_SETTINGS] = settings;
+  try {
+    return load();
+  } finally {
+    slot[PROVIDED_SETTINGS] = previous;
+  }
+}
+
+/**
+ * The app's settings, validated once per process: those a local host provides ({@link withAppSettings}) while it
+ * loads the functions, else `process.env` (Azure, where the platform restarts the app when its settings change; the
+ * routes file is part of the deployment). Invalid settings throw the same {@link ConfigurationError} (naming every
+ * problem) at once on every call, before anything reaches storage.
  */
 export function getStartupConfig(): AppConfig {
   if (!settingsCheck) {
     try {
-      settingsCheck = { config: loadConfig(process.env) };
+      settingsCheck = { config: loadConfig((globalThis as unknown as SettingsSlot)[PROVIDED_SETTINGS] ?? process.env) };
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       settingsCheck = { error };
@@ -133,17 +178,14 @@ export function getStartupConfig(): AppConfig {
 }
 
 /**
- * The process-wide services, created on first use: settings are validated once ({@link getStartupConfig}; bad ones
- * fail every invocation at once with one error naming every problem) and tables are created once. A failed table
- * creation is not cached, so a transient storage outage heals on the next invocation.
+ * The process-wide services, created on first use by {@link startApp}: settings are validated once
+ * ({@link getStartupConfig}; bad ones fail every invocation at once with one error naming every problem) and tables
+ * are created once. A failed table creation is not cached, so a transient storage outage heals on the next invocation.
  */
 export function getAppServices(): Promise<AppServices> {
   if (!shared) {
-    shared = (async () => {
-      const services = createAppServices(getStartupConfig());
-      await ensureTables(services.tables);
-      return services;
-    })();
+    // Async, so bad settings reject the promise rather than throw at the caller.
+    shared = (async () => startApp({ config: getStartupConfig() }))();
     shared.catch(() => (shared = undefined));
   }
   return shared;

@@ -105,6 +105,8 @@ export interface AcsMessagesEmulator {
   /** Makes `GET /messages/streams/{id}` serve `content`. */
   addMedia(id: string, content: Uint8Array, contentType: string): void;
   addTemplate(template: EmulatorTemplate): void;
+  /** Registers one more channel (registration ID), e.g. once the settings naming it are read. */
+  addChannel(channelId: string): void;
   /** Queues a fault; each applies to one request of its operation, in order. */
   failNext(fault: EmulatorFault): void;
   /** Adds a listener for accepted sends; returns a function removing it. */
@@ -394,6 +396,9 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
     },
     addTemplate(template) {
       templates.push(template);
+    },
+    addChannel(channelId) {
+      channels.add(channelId.toLowerCase());
     },
     failNext(fault) {
       faults.push(fault);

@@ -1,9 +1,9 @@
 import type { CountryCode } from "libphonenumber-js";
-import { createAppServices, type AppServices } from "../../lib/app/createAppServices";
-import { loadConfig } from "../../lib/app/loadConfig";
+import { startApp, type AppServices } from "../../lib/app/createAppServices";
+import type { AppConfig } from "../../lib/app/loadConfig";
+import type { ChannelId } from "../../lib/core/values/ChannelId";
 import { importContacts, parseContactsCsv } from "../../lib/useCases/identity/importContacts";
 import { silentLogger } from "../../lib/core/logging/createLogger";
-import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
 import { parseScope } from "../../lib/core/values/identifiers";
 import { LOCAL_CHANNEL_ID, startLocalStack, type LocalStack, type LocalStackOptions } from "../stack/startLocalStack";
 import {
@@ -38,36 +38,17 @@ export interface AttachedSimulator {
 }
 
 /**
- * The business numbers the stack serves, as the app sees them: `ACS_CHANNEL_IDS` (else the local channel), each in
- * the portfolio (scope) `CHANNEL_SCOPES` gives it, else `DEFAULT_SCOPE`, so the simulator's BSUIDs are scoped the way
- * the app scopes its identity map.
+ * The business numbers the stack serves, as the app reads them from its settings: the configured channels (else the
+ * local channel), each in the portfolio (scope) the app gives it, so the simulator's BSUIDs are scoped the way the app
+ * scopes its identity map.
  */
-export function simulatorChannelsFromSettings(
-  settings: Readonly<Record<string, string | undefined>>,
-  businessPhones: Record<string, string> = {},
-): SimulatorChannel[] {
-  const ids = (settings.ACS_CHANNEL_IDS ?? "")
-    .split(",")
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (ids.length === 0) ids.push(LOCAL_CHANNEL_ID);
-  let scopes: Record<string, unknown> = {};
-  try {
-    const parsed = JSON.parse(settings.CHANNEL_SCOPES?.trim() || "{}") as unknown;
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) scopes = parsed as Record<string, unknown>;
-  } catch {
-    // The app refuses to start with unreadable CHANNEL_SCOPES; the simulator then uses the default scope.
-  }
-  const lowerScopes = new Map(Object.entries(scopes).map(([key, value]) => [key.toLowerCase(), value]));
-  const defaultScope = settings.DEFAULT_SCOPE?.trim() || "default";
-  return ids.map((channelId, index) => {
-    const scope = lowerScopes.get(channelId.toLowerCase());
-    return {
-      channelId,
-      portfolio: typeof scope === "string" && scope !== "" ? scope : defaultScope,
-      businessPhone: businessPhones[channelId] ?? `1555000111${index}`,
-    };
-  });
+export function simulatorChannels(config: AppConfig, businessPhones: Record<string, string> = {}): SimulatorChannel[] {
+  const ids: string[] = config.messaging.channelIds.length > 0 ? [...config.messaging.channelIds] : [LOCAL_CHANNEL_ID];
+  return ids.map((channelId, index) => ({
+    channelId,
+    portfolio: config.scopeByChannel.get(channelId as ChannelId) ?? config.defaultScope,
+    businessPhone: businessPhones[channelId] ?? `1555000111${index}`,
+  }));
 }
 
 /**
@@ -82,7 +63,7 @@ export function simulatorChannelsFromSettings(
 export function attachWhatsAppSimulator(stack: LocalStack, options: AttachSimulatorOptions = {}): AttachedSimulator {
   const emulator = stack.emulator;
   const simulator = createWhatsAppSimulator({
-    channels: simulatorChannelsFromSettings(stack.settings, options.businessPhones),
+    channels: simulatorChannels(stack.config, options.businessPhones),
     publish: (events, publishOptions) => stack.topic.publish(events, publishOptions),
     deliveryStatuses: options.deliveryStatuses ?? SIMULATOR_DELIVERY_STATUSES,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -93,11 +74,7 @@ export function attachWhatsAppSimulator(stack: LocalStack, options: AttachSimula
 
   let services: Promise<AppServices> | undefined;
   const appServices = () =>
-    (services ??= (async () => {
-      const created = createAppServices(loadConfig(stack.settings));
-      await ensureTables(created.tables);
-      return created;
-    })().catch((error: unknown) => {
+    (services ??= startApp({ config: stack.config }).catch((error: unknown) => {
       services = undefined;
       throw error;
     }));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { loadConfig } from "../../lib/app/loadConfig";
+import { withAppSettings } from "../../lib/app/createAppServices";
+import { loadConfig, type AppConfig } from "../../lib/app/loadConfig";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,
@@ -113,8 +114,10 @@ export interface LocalStack {
   readonly readyLine: string;
   /** Things the user should know (ports replaced, Azurite reused, real ACS used, settings overridden). */
   readonly notices: readonly string[];
-  /** The app settings the functions run with. */
+  /** The app settings the functions run with (over the stack's `env`). */
   readonly settings: Readonly<Record<string, string>>;
+  /** Those settings as the app reads them (`loadConfig`): what local tools (the simulator) use, never re-parsed. */
+  readonly config: AppConfig;
   readonly registrations: readonly FunctionRegistration[];
   readonly host: LocalHost;
   readonly topic: LocalEventGridTopic;
@@ -127,7 +130,7 @@ export interface LocalStack {
     status: AcsDeliveryStatus,
     options?: { toBsuid?: string; error?: { channelCode: string; channelMessage: string }; delayMs?: number },
   ): PublishReceipt;
-  /** Stops everything the stack started (topic, host, emulator, Azurite) and restores the process environment. */
+  /** Stops everything the stack started (topic, host, emulator, Azurite). */
   close(): Promise<void>;
 }
 
@@ -137,7 +140,7 @@ export interface LocalStack {
  * ACS is configured), and a local Event Grid topic at `/api/events` that applies `infra/eventSubscriptions.json` and
  * delivers to the functions over HTTP with Event Grid's (time-compressed) retry policy and dead-lettering.
  *
- * The functions run in this process, so their settings are written to `process.env` (and restored by `close()`).
+ * The functions run in this process and are handed their settings explicitly; the process environment is only read.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
@@ -207,39 +210,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `sends go to the configured ACS (${describeAcs(setting("ACS_CONNECTION_STRING"), setting("ACS_ENDPOINT"))})`,
       );
     } else {
-      const channels = setting("ACS_CHANNEL_IDS")
-        .split(",")
-        .map((c) => c.trim())
-        .filter(Boolean);
-      if (channels.length === 0) channels.push(LOCAL_CHANNEL_ID);
+      // Its channels are registered once the settings are read (below), as the app reads them.
       const started = await createAcsMessagesEmulator({
-        channels,
+        channels: [],
         templates: [...(options.templates ?? LOCAL_TEMPLATES)],
       });
       emulator = started;
       cleanups.push(() => started.close());
       values.ACS_CONNECTION_STRING = started.connectionString;
       values.ACS_ENDPOINT = "";
-      values.ACS_CHANNEL_IDS = channels.join(",");
+      values.ACS_CHANNEL_IDS = setting("ACS_CHANNEL_IDS") || LOCAL_CHANNEL_ID;
     }
     Object.assign(values, options.settings ?? {});
 
-    const previous = new Map<string, string | undefined>();
-    for (const [name, value] of Object.entries(values)) {
-      previous.set(name, process.env[name]);
-      process.env[name] = value;
-    }
-    cleanups.push(() => {
-      for (const [name, value] of previous) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    });
-
-    // The settings the functions run with (and the routes file they name), validated before anything listens: bad
-    // ones stop start-up with one error naming every problem, rather than a Ready line and then only 503s.
-    loadConfig(process.env);
-    const registrations = loadFunctionApp(appRoot, { fresh: true });
+    // The settings the functions run with (and the routes file they name), read and validated once before anything
+    // listens: bad ones stop start-up with one error naming every problem, rather than a Ready line and then only 503s.
+    const appSettings: Record<string, string | undefined> = { ...env, ...values };
+    const config = loadConfig(appSettings);
+    for (const channelId of config.messaging.channelIds) emulator?.addChannel(channelId);
+    // The functions are a bundle with their own copy of the settings parser (and of the routes' number texts), so they
+    // are handed the same settings, explicitly, rather than through the process environment.
+    const registrations = withAppSettings(appSettings, () => loadFunctionApp(appRoot, { fresh: true }));
     let hostUrl = "";
     const webhook = createFunctionsWebhookDelivery({ hostUrl: () => hostUrl });
     const topic = createLocalEventGridTopic({
@@ -306,6 +297,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       readyLine,
       notices,
       settings: values,
+      config,
       registrations,
       host,
       topic,

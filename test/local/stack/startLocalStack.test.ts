@@ -62,6 +62,16 @@ describe("startLocalStack", () => {
     expect(stack.settings.ACS_CHANNEL_IDS).toBe(LOCAL_CHANNEL_ID);
   });
 
+  it("hands the functions their settings without writing them to process.env when it starts", () => {
+    expect(stack.config.tableStorage).toEqual({
+      kind: "connectionString",
+      connectionString: stack.azurite.connectionString,
+    });
+    expect(stack.config.messaging.channelIds).toEqual([LOCAL_CHANNEL_ID]);
+    expect(process.env.TABLE_STORAGE_CONNECTION_STRING).not.toBe(stack.azurite.connectionString);
+    expect(process.env.ACS_CONNECTION_STRING).not.toBe(stack.emulator?.connectionString);
+  });
+
   it("points every UseDevelopmentStorage=true setting at the Azurite it started when that runs on other ports", () => {
     expect(Object.values(stack.settings)).not.toContain("UseDevelopmentStorage=true");
     expect(stack.settings.AzureWebJobsStorage).toContain(`TableEndpoint=${stack.urls.azuriteTable};`);
