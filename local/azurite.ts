@@ -4,12 +4,12 @@
  * until Ctrl-C. It records itself in `.azurite/`, so `npm start` uses it rather than start a second Azurite on the
  * same data, and tells it apart from any other Azurite (another project's, one in memory).
  */
-import { findAppRoot } from "./stack/startLocalStack";
+import { findAppRoot } from "../lib/app/findAppRoot";
 import { AZURITE_DEFAULT_PORTS, startLocalAzurite } from "./stack/startLocalAzurite";
 
 async function main(): Promise<number> {
   const azurite = await startLocalAzurite({
-    appRoot: findAppRoot(__dirname),
+    appRoot: findAppRoot({}, __dirname),
     ports: AZURITE_DEFAULT_PORTS,
     exactPorts: true,
     startedBy: "npm run azurite",

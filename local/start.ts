@@ -8,7 +8,8 @@ import { ConfigurationError } from "../lib/core/errors";
 import { PortInUseError } from "./host/createLocalHost";
 import { createJsonLineLogger, type LocalLogLevel } from "./host/localLogger";
 import { publishStackState, stackStateDir, STACK_STATE_SETTINGS } from "./stack/stackState";
-import { findAppRoot, startLocalStack, type LocalStack } from "./stack/startLocalStack";
+import { findAppRoot } from "../lib/app/findAppRoot";
+import { startLocalStack, type LocalStack } from "./stack/startLocalStack";
 import { attachWhatsAppSimulator, type AttachedSimulator } from "./simulator/attachWhatsAppSimulator";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     write(`WhatsApp user simulator: ${simulator.url} (npm run simulator -- --help)`);
     for (const notice of stack.notices) write(`Note: ${notice}`);
     // For the project's other commands (contacts:import): where this stack's tables are.
-    const unpublish = publishStackState(stackStateDir(findAppRoot(__dirname)), {
+    const unpublish = publishStackState(stackStateDir(findAppRoot({}, __dirname)), {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       api: stack.urls.api,

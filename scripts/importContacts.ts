@@ -6,7 +6,7 @@ import { loadConfig } from "../lib/app/loadConfig";
 import { importContacts, parseContactsCsv } from "../lib/useCases/identity/importContacts";
 import { silentLogger } from "../lib/core/logging/createLogger";
 import { parseScope } from "../lib/core/values/identifiers";
-import { findAppRoot } from "../lib/app/loadRoutes";
+import { findAppRoot } from "../lib/app/findAppRoot";
 import { findRunningStacks, stackStateDir } from "../local/stack/stackState";
 import { chooseImportSettings } from "./chooseImportSettings";
 

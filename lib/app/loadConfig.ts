@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { ConfigurationError } from "../core/errors";
 import { DEFAULT_FORWARD_QUEUE_NAME, type ForwardQueueConfig } from "../adapters/queue/createForwardQueue";
-import { DEFAULT_ROUTES_FILE, findAppRoot, loadRoutesFile, resolveRoutesPath } from "./loadRoutes";
+import { DEFAULT_ROUTES_FILE, loadRoutesFile, resolveRoutesPath } from "./loadRoutes";
+import { findAppRoot } from "./findAppRoot";
 import { type Route } from "../domain/routing/routes";
 import { isGuid } from "../core/values/ChannelId";
 import type { ChannelId } from "../core/values/ChannelId";

@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { AppError, ValidationError } from "../core/errors";
 import { ADVANCED_MESSAGE_RECEIVED } from "../events/wireTypes";
 import { routesFile } from "../schemaValidation/compiledRoutesValidator";
@@ -226,24 +226,6 @@ export function loadRoutesFile(path: string): LoadedRoutes {
   }
   const loaded = parseRoutes(json);
   return { routes: loaded.routes, problems: loaded.problems.map((problem) => `routes file ${path}: ${problem}`) };
-}
-
-/**
- * The directory the app's relative paths are resolved against: `AzureWebJobsScriptRoot` when the Functions host set
- * it, else the nearest directory holding `host.json` above `start` (this module sits at `lib/config` in the sources
- * and `dist/lib/app` in the build, so a fixed number of `..` would be wrong in one of them), else `cwd`.
- */
-export function findAppRoot(
-  env: Record<string, string | undefined>,
-  start: string = __dirname,
-  cwd: string = process.cwd(),
-): string {
-  const scriptRoot = env.AzureWebJobsScriptRoot?.trim();
-  if (scriptRoot) return resolve(scriptRoot);
-  for (let directory = resolve(start); ; directory = dirname(directory)) {
-    if (existsSync(join(directory, "host.json"))) return directory;
-    if (dirname(directory) === directory) return resolve(cwd);
-  }
 }
 
 /** `file` as an absolute path: relative paths are taken relative to `appRoot`. */

@@ -18,6 +18,7 @@ import {
   type EmulatorError,
 } from "./validateNotification";
 import { verifyAcsHmac } from "./verifyAcsHmac";
+import { readBody, writeJson } from "../host/httpBodies";
 
 export type { EmulatorTemplate } from "./emulatorTemplates";
 
@@ -150,7 +151,7 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     const target = req.url ?? "/";
     const url = new URL(target, baseUrl);
     const method = req.method ?? "GET";
@@ -441,18 +442,6 @@ function matchRoute(method: string, path: string): Route | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function tokenMatches(token: string, expected: string | ((token: string) => boolean)): boolean {
   if (typeof expected === "function") return expected(token);
   const a = Buffer.from(token);
@@ -477,15 +466,4 @@ function errorBody(error: EmulatorError) {
 
 function writeError(res: ServerResponse, error: EmulatorError, headers: Record<string, string> = {}): void {
   writeJson(res, error.status, errorBody(error), { "x-ms-error-code": error.code, ...headers });
-}
-
-function writeJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string>): void {
-  // `undefined` answers with no body (the read receipt's 202).
-  const text = payload === undefined ? "" : JSON.stringify(payload);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
 }

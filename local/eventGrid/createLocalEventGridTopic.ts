@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { evaluateEventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { parseJsonKeepingNumberText, shareNumberText } from "../../lib/eventGridFilter/parseJsonKeepingNumberText";
-import { readBody } from "../host/createLocalHost";
+import { readBody } from "../host/httpBodies";
 import { silentLocalLogger, type LocalLogger } from "../host/localLogger";
 import { authenticatePublisher } from "./authenticatePublisher";
 import {

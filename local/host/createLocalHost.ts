@@ -6,6 +6,7 @@ import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } f
 import type { FunctionRegistration } from "./loadFunctionApp";
 import { fromFunctionsLogLevel, fromInvocationLogArgs, silentLocalLogger, type LocalLogger } from "./localLogger";
 import { compareRoutePrecedence, compileRouteTemplate, type RouteTemplate } from "./routeTemplate";
+import { readBody, writeJson } from "./httpBodies";
 
 /** The Functions host's path for Event Grid trigger deliveries. */
 export const EVENT_GRID_WEBHOOK_PATH = "/runtime/webhooks/eventgrid";
@@ -454,20 +455,6 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The body, or `undefined` when it exceeds `max` bytes. */
-export async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let tooLarge = false;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > max) tooLarge = true;
-    if (!tooLarge) chunks.push(buffer);
-  }
-  return tooLarge ? undefined : Buffer.concat(chunks);
-}
-
 function normalisePath(path: string): string {
   const collapsed = path.replace(/\/{2,}/g, "/");
   return collapsed.length > 1 ? collapsed.replace(/\/$/, "") : collapsed;
@@ -494,15 +481,6 @@ function writeText(res: ServerResponse, status: number, text: string): void {
 /** A 404 in the app's error shape, so a client reads every error the same way. */
 function writeNotFound(res: ServerResponse, message: string): void {
   writeJson(res, 404, { error: { code: "not_found", message } });
-}
-
-function writeJson(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

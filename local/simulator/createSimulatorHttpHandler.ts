@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "../host/createLocalHost";
+import { readBody, writeJson } from "../host/httpBodies";
 import type { CreateUserInput, WhatsAppSimulator } from "./createWhatsAppSimulator";
 import { SimulatorError } from "./identities";
 import { SIMULATED_MESSAGE_TYPES, parseSimulatedMessage } from "./messageTypes";
@@ -284,13 +284,4 @@ function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw new SimulatorError(400, "invalid_request", `${field} must be a string`);
   return value;
-}
-
-function writeJson(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }

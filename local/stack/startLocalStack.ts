@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { withAppSettings } from "../../lib/app/createAppServices";
+import { findAppRoot } from "../../lib/app/findAppRoot";
 import { loadConfig, type AppConfig } from "../../lib/app/loadConfig";
 import {
   createAcsMessagesEmulator,
@@ -144,7 +145,7 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
-  const appRoot = resolve(options.appRoot ?? findAppRoot(__dirname));
+  const appRoot = resolve(options.appRoot ?? findAppRoot({}, __dirname));
   const logger = options.logger ?? createJsonLineLogger();
   const port = options.port ?? parsePort(env.PORT);
   const timeScale = options.timeScale ?? parseScale(env.LOCAL_EVENTGRID_TIME_SCALE);
@@ -309,17 +310,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await cleanUp();
     throw error;
-  }
-}
-
-/** The nearest folder at or above `start` holding a package.json (the project root, from source or from `dist/`). */
-export function findAppRoot(start: string): string {
-  let dir = resolve(start);
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "host.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`No Functions project (package.json and host.json) above ${start}`);
-    dir = parent;
   }
 }
 

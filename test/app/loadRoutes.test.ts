@@ -7,7 +7,8 @@ import {
   ADVANCED_FILTER_OPERATOR_TYPES,
   EVENT_GRID_FILTER_LIMITS,
 } from "../../lib/eventGridFilter/evaluateEventGridFilter";
-import { findAppRoot, loadRoutesFile, parseRoutes, resolveRoutesPath } from "../../lib/app/loadRoutes";
+import { findAppRoot } from "../../lib/app/findAppRoot";
+import { loadRoutesFile, parseRoutes, resolveRoutesPath } from "../../lib/app/loadRoutes";
 import { ROUTE_ACTION_TYPES } from "../../lib/domain/routing/routes";
 import { countryOfPhone, senderCountryOf } from "../../lib/domain/routing/senderCountry";
 import {
