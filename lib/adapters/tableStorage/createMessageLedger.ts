@@ -1,145 +1,62 @@
-import { createHash } from "node:crypto";
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError } from "../../core/errors";
-import type { MessageWarning } from "../../events/types";
-import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "./tableErrors";
-import type { ContactId, MessageId } from "../../core/values/identifiers";
+import type { MessageId } from "../../core/values/identifiers";
+import type { MessageLedger, MessageStatus, StatusEntry, StatusRecord } from "../../domain/ledger/MessageLedger";
 import {
-  STATUS_RANK,
-  type FollowUp,
-  type LedgerMessage,
-  type MessageLedger,
-  type MessageStatus,
-  type OutboundRecord,
-  type StatusEntry,
-} from "../../domain/ledger/MessageLedger";
+  isAhead,
+  MAX_SUMMARY,
+  MESSAGE_ROW,
+  resendableTemplateOf,
+  STATUS_ROW_PREFIX,
+  statusHistoryRow,
+  storeWarnings,
+  toMessage,
+  toStatusEntry,
+  type MessageEntity,
+  type StatusEntity,
+} from "./messageLedgerRows";
+import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "./tableErrors";
 
-type MessageEntity = {
-  partitionKey: string;
-  rowKey: string;
-  direction: string;
-  contactId?: string | null;
-  channelId: string;
-  messageType?: string | null;
-  summary?: string | null;
-  at?: string | null;
-  addressedBy?: string | null;
-  templateName?: string | null;
-  status?: string | null;
-  statusEventId?: string | null;
-  statusAt?: string | null;
-  errorCode?: string | null;
-  errorMessage?: string | null;
-  /** JSON array of `MessageWarning`; absent when there were none. */
-  warnings?: string | null;
-  /** JSON of the template sent, for outbound templates to a BSUID. */
-  resendableTemplate?: string | null;
-  /** JSON of a `FollowUp`. */
-  followUp?: string | null;
-};
-
-type StatusEntity = {
-  partitionKey: string;
-  rowKey: string;
-  status: string;
-  rawStatus: string;
-  at: string;
-  eventId: string;
-  errorCode?: string | null;
-  errorMessage?: string | null;
-  warnings?: string | null;
-};
-
-const MESSAGE_ROW = "message";
-const STATUS_ROW_PREFIX = "status|";
 const MAX_ATTEMPTS = 10;
-// Table Storage string properties hold at most 32K UTF-16 characters; summaries are short by design anyway.
-const MAX_SUMMARY = 1000;
+
 /**
- * JSON properties (warnings, a kept template) stay under Table Storage's 32K-character property limit. Warnings are
- * bounded by the parser anyway (20, each with a 200-character excerpt).
+ * What a status does to its message's row, given the row as read: creates it when the message is unknown (a status for
+ * a message not sent through this app, or whose send record is late: it is kept), otherwise merges the status in when
+ * it is ahead and fills a missing contact. Returns the transaction action and the message's status after it.
  */
-const MAX_JSON_PROPERTY = 30_000;
-
-function storeWarnings(warnings: readonly MessageWarning[] | undefined): string | null {
-  if (!warnings || warnings.length === 0) return null;
-  const json = JSON.stringify(warnings);
-  if (json.length <= MAX_JSON_PROPERTY) return json;
-  return JSON.stringify([
-    { code: "more_warnings", field: "data", message: "The event's warnings were too long to keep." },
-  ]);
-}
-
-function readWarnings(json: string | null | undefined): MessageWarning[] {
-  const parsed = readJson(json);
-  return Array.isArray(parsed) ? (parsed as MessageWarning[]) : [];
-}
-
-/** The template to keep for a resend, when it fits in a table property (a template that large is not kept). */
-function resendableTemplateOf(record: OutboundRecord): { resendableTemplate?: string } {
-  if (record.resendableTemplate === undefined) return {};
-  const json = JSON.stringify(record.resendableTemplate);
-  return json.length <= MAX_JSON_PROPERTY ? { resendableTemplate: json } : {};
-}
-
-/** A JSON property as stored by this ledger; a row damaged by hand reads as absent rather than failing the read. */
-function readJson(json: string | null | undefined): unknown {
-  if (!json) return undefined;
-  try {
-    return JSON.parse(json) as unknown;
-  } catch {
-    return undefined;
+function messageRowAction(
+  record: StatusRecord,
+  row: TableEntityResult<MessageEntity> | undefined,
+): { action: TransactionAction; status: MessageStatus } {
+  const statusFields = {
+    status: record.status,
+    statusEventId: record.eventId,
+    statusAt: record.at,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+  };
+  if (!row) {
+    const created: MessageEntity = {
+      partitionKey: record.messageId,
+      rowKey: MESSAGE_ROW,
+      direction: "outbound",
+      contactId: record.contactId,
+      channelId: record.channelId,
+      ...statusFields,
+    };
+    return { action: ["create", created], status: record.status };
   }
-}
-
-/**
- * Event IDs Table Storage accepts in a key (none of `/ \ # ?` or control characters), short enough for its 1 KiB
- * limit, and not starting with `|`: used as they are.
- */
-// eslint-disable-next-line no-control-regex
-const KEY_SAFE_EVENT_ID = /^[^/\\#?|\u0000-\u001f\u007f-\u009f][^/\\#?\u0000-\u001f\u007f-\u009f]{0,199}$/;
-
-/**
- * The history row key of a status event. Event Grid's `id` is any string the publisher chose, but Table Storage keys
- * refuse `/`, `\`, `#`, `?` and control characters and hold at most 1 KiB; such an ID would fail the write on every
- * delivery (a poison event retried for 24 hours). Those IDs are hashed instead: `status||<sha256>`, which no ID used as
- * it is can collide with (those never start with `|`). The row keeps the ID itself in `eventId`.
- */
-function statusRowKey(eventId: string): string {
-  if (KEY_SAFE_EVENT_ID.test(eventId)) return `${STATUS_ROW_PREFIX}${eventId}`;
-  return `${STATUS_ROW_PREFIX}|${createHash("sha256").update(eventId).digest("hex")}`;
-}
-
-/** Orders two statuses of one message: rank first, then time and event ID so the outcome never depends on arrival order. */
-function isAhead(a: { status: MessageStatus; at: string; eventId: string }, b: MessageEntity): boolean {
-  if (!b.status) return true;
-  const rankA = STATUS_RANK[a.status];
-  const rankB = STATUS_RANK[b.status as MessageStatus] ?? 0;
-  if (rankA !== rankB) return rankA > rankB;
-  const atB = b.statusAt ?? "";
-  if (a.at !== atB) return a.at > atB;
-  return a.eventId > (b.statusEventId ?? "");
-}
-
-function toMessage(entity: MessageEntity, history: StatusEntry[]): LedgerMessage {
+  const ahead = isAhead(record, row);
+  const next: Partial<MessageEntity> & { partitionKey: string; rowKey: string } = {
+    partitionKey: record.messageId,
+    rowKey: MESSAGE_ROW,
+    ...(ahead ? statusFields : {}),
+  };
+  if (!row.contactId && record.contactId) next.contactId = record.contactId;
+  // Merge with the row's ETag: the row is only touched when nobody changed it since the read.
   return {
-    messageId: entity.partitionKey as MessageId,
-    direction: entity.direction === "inbound" ? "inbound" : "outbound",
-    contactId: (entity.contactId ?? null) as ContactId | null,
-    channelId: entity.channelId,
-    messageType: entity.messageType ?? null,
-    summary: entity.summary ?? null,
-    at: entity.at ?? null,
-    addressedBy: entity.addressedBy === "bsuid" || entity.addressedBy === "phone" ? entity.addressedBy : null,
-    templateName: entity.templateName ?? null,
-    status: (entity.status ?? null) as MessageStatus | null,
-    statusAt: entity.statusAt ?? null,
-    errorCode: entity.errorCode ?? null,
-    errorMessage: entity.errorMessage ?? null,
-    warnings: readWarnings(entity.warnings),
-    resendableTemplate: readJson(entity.resendableTemplate) ?? null,
-    followUp: (readJson(entity.followUp) as FollowUp | undefined) ?? null,
-    history,
+    action: ["update", next, "Merge", { etag: row.etag }],
+    status: ahead ? record.status : (row.status as MessageStatus),
   };
 }
 
@@ -155,6 +72,17 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
     } catch (error) {
       if (isEntityMissing(error)) return undefined;
       throw asTransient("message read", error);
+    }
+  }
+
+  /** Whether a status event's history row exists: the event was applied before. */
+  async function hasHistoryRow(messageId: MessageId, rowKey: string): Promise<boolean> {
+    try {
+      await messages.getEntity<StatusEntity>(messageId, rowKey);
+      return true;
+    } catch (error) {
+      if (isEntityMissing(error)) return false;
+      throw asTransient("status history read", error);
     }
   }
 
@@ -204,80 +132,20 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
     },
 
     async applyStatus(record) {
-      const historyRow: StatusEntity = {
-        partitionKey: record.messageId,
-        rowKey: statusRowKey(record.eventId),
-        status: record.status,
-        rawStatus: record.rawStatus,
-        at: record.at,
-        eventId: record.eventId,
-        errorCode: record.errorCode,
-        errorMessage: record.errorMessage,
-        warnings: storeWarnings(record.warnings),
-      };
+      const historyRow = statusHistoryRow(record);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const row = await readRow(record.messageId);
-        const actions: TransactionAction[] = [["create", historyRow]];
-        let status: MessageStatus;
-        if (!row) {
-          // A status for a message we never sent through this app (or whose send record is late): keep it.
-          status = record.status;
-          actions.push([
-            "create",
-            {
-              partitionKey: record.messageId,
-              rowKey: MESSAGE_ROW,
-              direction: "outbound",
-              contactId: record.contactId,
-              channelId: record.channelId,
-              status: record.status,
-              statusEventId: record.eventId,
-              statusAt: record.at,
-              errorCode: record.errorCode,
-              errorMessage: record.errorMessage,
-            } satisfies MessageEntity,
-          ]);
-        } else {
-          const ahead = isAhead(record, row);
-          status = ahead ? record.status : (row.status as MessageStatus);
-          const next: Partial<MessageEntity> & { partitionKey: string; rowKey: string } = {
-            partitionKey: record.messageId,
-            rowKey: MESSAGE_ROW,
-          };
-          if (ahead) {
-            Object.assign(next, {
-              status: record.status,
-              statusEventId: record.eventId,
-              statusAt: record.at,
-              errorCode: record.errorCode,
-              errorMessage: record.errorMessage,
-            });
-          }
-          if (!row.contactId && record.contactId) next.contactId = record.contactId;
-          // Merge with the row's ETag: the row is only touched when nobody changed it since the read.
-          actions.push(["update", next, "Merge", { etag: row.etag }]);
-        }
+        const { action, status } = messageRowAction(record, await readRow(record.messageId));
         try {
-          await messages.submitTransaction(actions);
+          await messages.submitTransaction([["create", historyRow], action]);
           return { duplicate: false, status };
         } catch (error) {
-          if (isConflict(error) || isPreconditionFailed(error)) {
-            // 409 on the history row: this event was applied before. 409/412 on the message row: a concurrent
-            // writer; re-read and try again.
-            const seen = await messages
-              .getEntity<StatusEntity>(record.messageId, historyRow.rowKey)
-              .then(() => true)
-              .catch((readError: unknown) => {
-                if (isEntityMissing(readError)) return false;
-                throw asTransient("status history read", readError);
-              });
-            if (seen) {
-              const current = await readRow(record.messageId);
-              return { duplicate: true, status: (current?.status as MessageStatus | undefined) ?? record.status };
-            }
-            continue;
+          if (!isConflict(error) && !isPreconditionFailed(error)) throw asTransient("status transaction", error);
+          // 409 on the history row: this event was applied before. 409/412 on the message row: a concurrent writer;
+          // re-read and try again.
+          if (await hasHistoryRow(record.messageId, historyRow.rowKey)) {
+            const current = await readRow(record.messageId);
+            return { duplicate: true, status: (current?.status as MessageStatus | undefined) ?? record.status };
           }
-          throw asTransient("status transaction", error);
         }
       }
       throw new ConcurrencyError(
@@ -303,17 +171,7 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
         const filter = odata`PartitionKey eq ${messageId}`;
         for await (const entity of messages.listEntities<MessageEntity & StatusEntity>({ queryOptions: { filter } })) {
           if (entity.rowKey === MESSAGE_ROW) row = entity;
-          else if (entity.rowKey?.startsWith(STATUS_ROW_PREFIX)) {
-            history.push({
-              status: entity.status as MessageStatus,
-              rawStatus: entity.rawStatus,
-              at: entity.at,
-              eventId: entity.eventId,
-              errorCode: entity.errorCode ?? null,
-              errorMessage: entity.errorMessage ?? null,
-              warnings: readWarnings(entity.warnings),
-            });
-          }
+          else if (entity.rowKey?.startsWith(STATUS_ROW_PREFIX)) history.push(toStatusEntry(entity));
         }
       } catch (error) {
         throw asTransient("message query", error);
