@@ -200,7 +200,7 @@ export function resetAppServices(): void {
 /**
  * Makes the functions use `services` instead of building them from `process.env`, until the next
  * {@link resetAppServices}. For tests and local tools that need wiring no setting expresses (an injected credential, a
- * retry policy); the caller creates the tables.
+ * retry policy), e.g. from {@link startApp}, which creates their tables.
  */
 export function setAppServices(services: AppServices): void {
   shared = Promise.resolve(services);

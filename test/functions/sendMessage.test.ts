@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { advancedMessageReceived } from "../../functions/advancedMessageReceived";
 import { deliveryStatusUpdated } from "../../functions/deliveryStatusUpdated";
 import { sendMessageHandler } from "../../functions/sendMessage";
-import { createAppServices, resetAppServices, setAppServices, type AppServices } from "../../lib/app/createAppServices";
+import { resetAppServices, setAppServices, startApp, type AppServices } from "../../lib/app/createAppServices";
 import { loadConfig } from "../../lib/app/loadConfig";
 import { TransientError } from "../../lib/core/errors";
 import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
@@ -15,7 +15,6 @@ import { createLogger, silentLogger } from "../../lib/core/logging/createLogger"
 import { maskIdentifier } from "../../lib/core/logging/mask";
 import { reply } from "../../lib/useCases/messaging/reply";
 import { sendDepsOf } from "../../lib/useCases/messaging/sendDeps";
-import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
 import { parsePhoneNumber } from "../../lib/core/values/PhoneNumber";
 import { parseMessageId, parseScope } from "../../lib/core/values/identifiers";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
@@ -206,7 +205,7 @@ function useConnectionStringSettings(settings: Record<string, string> = {}): () 
 type AuthRoute = "hmac" | "token";
 
 /**
- * Runs the functions on services built by `createAppServices` and handed to them with `setAppServices`: an ACS client
+ * Runs the functions on services built by `startApp` and handed to them with `setAppServices`: an ACS client
  * without retries (so faults answer at once) and, for `token`, `ACS_ENDPOINT` on the HTTPS emulator with an injected
  * `TokenCredential` (bearer auth) instead of the managed identity.
  */
@@ -222,12 +221,14 @@ function useInjectedServices(route: AuthRoute, options: { clock?: () => Date } =
       AUTHENTICATION_TEMPLATES: "legacy_otp",
       ...(route === "hmac" ? { ACS_CONNECTION_STRING: hmac.connectionString } : { ACS_ENDPOINT: bearer.url }),
     });
-    state.services = createAppServices(config, {
-      acsOptions: { retryOptions: { maxRetries: 0 }, ...(route === "token" ? { tlsOptions: { ca: tls.cert } } : {}) },
-      ...(route === "token" ? { acsCredential: state.credential } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
-    await ensureTables(state.services.tables);
+    state.services = await startApp(
+      { config },
+      {
+        acsOptions: { retryOptions: { maxRetries: 0 }, ...(route === "token" ? { tlsOptions: { ca: tls.cert } } : {}) },
+        ...(route === "token" ? { acsCredential: state.credential } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      },
+    );
     setAppServices(state.services);
   });
   afterEach(() => resetAppServices());
