@@ -1,68 +1,33 @@
-import { randomUUID } from "node:crypto";
 import { ConcurrencyError, NotFoundError } from "../../core/errors";
-import type { Logger } from "../../core/logging/createLogger";
-import { maskIdentifier } from "../../core/logging/mask";
-import type { Bsuid } from "../../core/values/Bsuid";
-import type { ChannelId } from "../../core/values/ChannelId";
-import type { PhoneNumber } from "../../core/values/PhoneNumber";
-import type { ContactId, Scope } from "../../core/values/identifiers";
-import {
-  absorbContact,
-  createBlankContact,
-  recordInbound,
-  recordPhone,
-  releasePhone,
-  rememberPreviousPhone,
-  sameContact,
-  type PhoneSighting,
-} from "../../domain/identity/contactRules";
-import type { IdentityStore, StoredContact, StoredKey } from "../../domain/identity/IdentityStore";
-import { decidePhoneChange, type PhoneChange } from "../../domain/identity/phoneChange";
+import type { ContactId } from "../../core/values/identifiers";
+import { recordInbound, recordPhone, sameContact } from "../../domain/identity/contactRules";
+import type { IdentityStore, StoredContact } from "../../domain/identity/IdentityStore";
+import { decidePhoneChange } from "../../domain/identity/phoneChange";
 import type { Contact } from "../../domain/identity/types";
-import { HEAL_AFTER_MS, locate, locatePhone, releaseKey, Retry, type Located } from "./locateContact";
+import { applyPhoneChange, finishMerge } from "./applyPhoneChange";
+import { HEAL_AFTER_MS, locate, locatePhone, releaseKey, Retry } from "./locateContact";
+import {
+  blankContact,
+  createNew,
+  startAttempt,
+  type Attempt,
+  type IdentityDeps,
+  type ResolveInput,
+  type ResolveOutcome,
+} from "./resolutionAttempt";
 
 export { followContact, HEAL_AFTER_MS, releaseKey } from "./locateContact";
-
-/** What resolution needs from the outside world. */
-export interface IdentityDeps {
-  store: IdentityStore;
-  logger: Logger;
-  clock?: () => Date;
-  newContactId?: () => ContactId;
-}
-
-/**
- * The identifiers an event carried, and the inbound message to record. Without `inbound` the identifiers come from a
- * delivery status (`to` + `toBSUID`), or from a contact import when `imported` is set.
- */
-export interface ResolveInput {
-  scope: Scope;
-  bsuid?: Bsuid | undefined;
-  phone?: PhoneNumber | undefined;
-  inbound?: { channelId: ChannelId; at: string } | undefined;
-  /** A row of a contact import (CSV): its phone is confirmed for a contact without a BSUID. */
-  imported?: boolean | undefined;
-}
-
-/** What resolution did, for logs and tests. */
-export type ResolveAction =
-  "matched" | "created" | "attachedBsuid" | "attachedPhone" | "merged" | "phoneMoved" | "releasedPhone";
-
-export interface ResolveOutcome {
-  contact: Contact;
-  actions: ResolveAction[];
-  /** The contact folded into `contact`, when this resolution merged two. */
-  mergedContactId?: ContactId;
-}
+export {
+  createContactId,
+  type IdentityDeps,
+  type ResolveAction,
+  type ResolveInput,
+  type ResolveOutcome,
+} from "./resolutionAttempt";
 
 const MAX_ATTEMPTS = 12;
 /** How long past HEAL_AFTER_MS a resolution keeps waiting for a creation in flight: the healing read's own time. */
 const WAIT_MARGIN_MS = 2_000;
-
-/** A fresh durable contact ID: `c_` + 32 hex digits. */
-export function createContactId(): ContactId {
-  return `c_${randomUUID().replaceAll("-", "")}` as ContactId;
-}
 
 async function pause(attempt: number): Promise<void> {
   // Jittered backoff spreads instances that collided on the same new user.
@@ -125,43 +90,6 @@ export async function resolveContact(deps: IdentityDeps, input: ResolveInput): P
   }
 }
 
-/** One resolution attempt: its inputs, and what it has found and done so far. */
-interface Attempt {
-  store: IdentityStore;
-  logger: Logger;
-  input: ResolveInput;
-  now: Date;
-  newId: () => ContactId;
-  /**
-   * The event's phone as evidence. Only an inbound message proves its sender used the phone at a given time. A
-   * delivery status's pair or an import only fills gaps: it attaches a phone to a contact without one, never moves
-   * one, and replaces one only when it pairs the contact's current BSUID with another number than an unpaired phone.
-   */
-  sighting: PhoneSighting | undefined;
-  actions: ResolveAction[];
-  /** This attempt created the contact it resolved to. */
-  created: boolean;
-  /** The contact located or created so far. */
-  current?: StoredContact | undefined;
-  /** The phone's key and the contact it resolves to, once read. */
-  byPhone?: Located | undefined;
-}
-
-function startAttempt(deps: IdentityDeps, input: ResolveInput): Attempt {
-  const { phone, bsuid } = input;
-  const source = input.inbound ? "message" : input.imported ? "import" : "status";
-  return {
-    store: deps.store,
-    logger: deps.logger,
-    input,
-    now: deps.clock?.() ?? new Date(),
-    newId: deps.newContactId ?? createContactId,
-    sighting: phone ? { phone, bsuid: bsuid ?? null, at: input.inbound?.at, source } : undefined,
-    actions: [],
-    created: false,
-  };
-}
-
 async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<ResolveOutcome | Retry> {
   const attempt = startAttempt(deps, input);
   try {
@@ -175,20 +103,6 @@ async function attemptResolve(deps: IdentityDeps, input: ResolveInput): Promise<
     if (error instanceof Retry) return error;
     throw error;
   }
-}
-
-/** Creates `contact` (with the inbound message recorded); a contact created concurrently is retried. */
-async function createNew(attempt: Attempt, contact: Contact): Promise<StoredContact> {
-  const { inbound } = attempt.input;
-  const withInbound = inbound ? recordInbound(contact, inbound.channelId, inbound.at) : contact;
-  const etag = await attempt.store.createContact(withInbound);
-  if (!etag) throw new Retry("contact created concurrently");
-  attempt.created = true;
-  return { contact: withInbound, etag, mergedInto: null };
-}
-
-function blankContact(attempt: Attempt, contactId: ContactId): Contact {
-  return createBlankContact(contactId, attempt.input.scope, attempt.now.toISOString());
 }
 
 /**
@@ -289,17 +203,6 @@ async function locateOrCreate(attempt: Attempt): Promise<StoredContact> {
   throw new Retry("no contact located");
 }
 
-/** A phone change carried out on the contact, and what is left to write after the contact is saved. */
-interface AppliedPhone {
-  contact: Contact;
-  /** The contact merged into this one, to tombstone. */
-  folded?: StoredContact | undefined;
-  /** The phone the contact gave up, whose key to release. */
-  releasedPhone: PhoneNumber | null;
-  /** The phone key to delete after a merge that keeps the survivor's newer phone instead of the message's. */
-  stalePhoneKey?: StoredKey | undefined;
-}
-
 /** Applies the event's identifiers and inbound message to the resolved contact, and saves what changed. */
 async function applyEvent(attempt: Attempt, current: StoredContact): Promise<ResolveOutcome> {
   const { store, input, actions } = attempt;
@@ -325,91 +228,4 @@ async function applyEvent(attempt: Attempt, current: StoredContact): Promise<Res
 
   if (actions.length === 0) actions.push("matched");
   return { contact: next, actions, ...(folded ? { mergedContactId: folded.contact.contactId } : {}) };
-}
-
-async function applyPhoneChange(attempt: Attempt, contact: Contact, change: PhoneChange): Promise<AppliedPhone> {
-  const { sighting } = attempt;
-  if (change.kind === "none" || !sighting) return { contact, releasedPhone: null };
-  if (change.kind === "record") return { contact: recordPhone(contact, sighting), releasedPhone: null };
-  if (change.kind === "historic") {
-    if (!change.release) return { contact: rememberPreviousPhone(contact, sighting.phone), releasedPhone: null };
-    attempt.actions.push("releasedPhone");
-    return { contact: releasePhone(contact), releasedPhone: sighting.phone };
-  }
-  return changePhone(attempt, contact, sighting, change);
-}
-
-/** Gives the contact a phone that is new to it or whose key is elsewhere: claim, merge or move, then record it. */
-async function changePhone(
-  attempt: Attempt,
-  contact: Contact,
-  sighting: PhoneSighting,
-  change: Extract<PhoneChange, { kind: "change" }>,
-): Promise<AppliedPhone> {
-  const { store, input, logger, actions, byPhone } = attempt;
-  const { phone } = sighting;
-  let next = contact;
-  let folded: StoredContact | undefined;
-  let stalePhoneKey: StoredKey | undefined;
-  if (change.step === "claim" && !change.stale) {
-    if (!(await store.claimKey(input.scope, "phone", phone, next.contactId))) {
-      throw new Retry("phone claimed concurrently");
-    }
-    actions.push("attachedPhone");
-  } else if (change.step === "merge" && byPhone) {
-    folded = byPhone.contact;
-    next = absorbContact(next, folded.contact);
-    actions.push("merged");
-    if (change.stale) stalePhoneKey = byPhone.key;
-  } else if (change.step === "move" && byPhone) {
-    await movePhone(attempt, phone, next.contactId, byPhone);
-  }
-  if (change.stale) {
-    logger.debug("an older message's phone changes nothing: the number has been seen since on a newer one", {
-      phone: maskIdentifier(phone),
-    });
-    return { contact: next, folded, releasedPhone: null, stalePhoneKey };
-  }
-  return { contact: recordPhone(next, sighting), folded, releasedPhone: next.phone, stalePhoneKey };
-}
-
-/**
- * The phone now belongs to someone with another BSUID (a recycled number, or a re-registered business account): the
- * alias moves and the other contact keeps its BSUID. Two BSUIDs are not merged on a guess.
- */
-async function movePhone(attempt: Attempt, phone: PhoneNumber, to: ContactId, holder: Located): Promise<void> {
-  const { store, input, logger, actions } = attempt;
-  if (!(await store.repointKey(input.scope, "phone", phone, to, holder.key.etag))) {
-    throw new Retry("phone key changed concurrently");
-  }
-  const other = holder.contact;
-  if (!(await store.updateContact(releasePhone(other.contact), other.etag))) {
-    throw new Retry("previous phone owner changed");
-  }
-  actions.push("phoneMoved");
-  logger.warn("phone alias moved between contacts with different BSUIDs; relink if they are the same person", {
-    phone: maskIdentifier(phone),
-    fromContactId: other.contact.contactId,
-    toContactId: to,
-  });
-}
-
-/**
- * Tombstones the folded contact after the survivor absorbed it, so at every moment the folded ID resolves to a contact
- * holding its history; then repoints the phone key (best effort: the tombstone keeps resolution correct without it).
- */
-async function finishMerge(
-  attempt: Attempt,
-  survivor: Contact,
-  folded: StoredContact,
-  stalePhoneKey: StoredKey | undefined,
-): Promise<void> {
-  const { store, input, logger, byPhone } = attempt;
-  const { scope, phone } = input;
-  if (!(await store.updateContact(folded.contact, folded.etag, survivor.contactId))) {
-    throw new Retry("folded contact changed concurrently");
-  }
-  if (stalePhoneKey && phone) await store.deleteKey(scope, "phone", phone, stalePhoneKey.etag);
-  else if (byPhone && phone) await store.repointKey(scope, "phone", phone, survivor.contactId, byPhone.key.etag);
-  logger.info("merged contacts", { survivor: survivor.contactId, folded: folded.contact.contactId });
 }
