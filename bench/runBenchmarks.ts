@@ -80,7 +80,7 @@ function cpuBenchmarkScript(): string {
   return `
     const { join } = require("node:path");
     const { loadSubscriptions } = require(${JSON.stringify(join(dist, "local", "eventGrid", "loadSubscriptions.js"))});
-    const { loadRoutesFile } = require(${JSON.stringify(join(dist, "lib", "routing", "loadRoutes.js"))});
+    const { loadRoutesFile } = require(${JSON.stringify(join(dist, "lib", "app", "loadRoutes.js"))});
     const { measureCpuCost } = require(${JSON.stringify(join(dist, "bench", "measureCpuCost.js"))});
     const root = ${JSON.stringify(APP_ROOT)};
     const filters = [

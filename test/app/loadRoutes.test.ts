@@ -317,7 +317,7 @@ describe("routes files", () => {
   });
 
   it("finds the app root by host.json and resolves relative paths there when AzureWebJobsScriptRoot is not set", () => {
-    const root = findAppRoot({}, join(ROOT, "lib", "config"), "/nowhere");
+    const root = findAppRoot({}, join(ROOT, "lib", "app"), "/nowhere");
     expect(root).toBe(ROOT);
     expect(findAppRoot({ AzureWebJobsScriptRoot: "/home/site/wwwroot" })).toBe("/home/site/wwwroot");
     expect(resolveRoutesPath("routes.json", root)).toBe(join(ROOT, "routes.json"));
