@@ -9,6 +9,7 @@ import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
 import type { RejectionPorts } from "./rejectEvent";
 import {
   isAuthenticationTemplateFailure,
+  isTemplateSentToBsuid,
   resendRefusedAuthenticationTemplate,
 } from "../messaging/resendRefusedAuthenticationTemplate";
 import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
@@ -107,7 +108,7 @@ async function followUpRefusal(
   const failed = await services.ledger.getMessage(update.messageId);
   if (!failed) return undefined;
   if (!services.sends || !services.channel) {
-    if (failed.direction !== "outbound" || failed.addressedBy !== "bsuid" || !failed.templateName) return undefined;
+    if (!isTemplateSentToBsuid(failed)) return undefined;
     const followUp: FollowUp = {
       action: "not_resent",
       reason: "WhatsApp refused an authentication template for a BSUID (131062); sending is not configured here.",

@@ -14,6 +14,11 @@ export function isAuthenticationTemplateFailure(update: Pick<DeliveryStatusUpdat
   return update.status === "failed" && update.error?.channelCode?.trim() === AUTHENTICATION_TEMPLATE_REFUSED_FOR_BSUID;
 }
 
+/** True for a template this app sent to a BSUID: the only kind of message a later 131062 refusal can be about. */
+export function isTemplateSentToBsuid(message: LedgerMessage): boolean {
+  return message.direction === "outbound" && message.addressedBy === "bsuid" && Boolean(message.templateName);
+}
+
 /**
  * Handles an authentication template that ACS accepted for a BSUID and WhatsApp then refused (a `Failed` status with
  * 131062, so nothing reached the user): remembers the template as an authentication one for the channel, and sends it
@@ -29,7 +34,7 @@ export async function resendRefusedAuthenticationTemplate(
   deps: SendDeps,
   failed: LedgerMessage,
 ): Promise<FollowUp | undefined> {
-  if (failed.direction !== "outbound" || failed.addressedBy !== "bsuid" || !failed.templateName) return undefined;
+  if (!isTemplateSentToBsuid(failed) || !failed.templateName) return undefined;
   deps.templates.learnAuthenticationTemplate(failed.channelId, failed.templateName);
   const at = deps.clock().toISOString();
   const followUp = await attemptResend(deps, failed, at);
