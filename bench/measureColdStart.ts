@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { DEFERRED_PACKAGES } from "../scripts/bundleApp";
+import { DEFERRED_BUNDLES } from "../scripts/bundleApp";
 
 /** Cold-start figures: loading the built function entries in a fresh Node process. */
 export interface ColdStartResult {
@@ -27,7 +27,7 @@ function median(values: number[]): number {
  */
 export function measureColdStart(appRoot: string, runs = 11): ColdStartResult {
   const loader = join(appRoot, "dist", "local", "host", "loadFunctionApp.js");
-  const deferred = Object.entries(DEFERRED_PACKAGES).map(([name, file]) => ({
+  const deferred = Object.entries(DEFERRED_BUNDLES).map(([name, file]) => ({
     name,
     path: join(appRoot, "dist", "vendor", file),
   }));

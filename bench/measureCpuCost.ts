@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseAdvancedMessageEvent } from "../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import { evaluateEventGridFilter, type EventGridFilter } from "../lib/eventGridFilter/evaluateEventGridFilter";
-import { parseAdvancedMessageSubject } from "../lib/events/parseAdvancedMessageSubject";
+import { parseAdvancedMessageSubject } from "../lib/adapters/acs/events/parseAdvancedMessageSubject";
 
 /** CPU cost of the per-event work that touches no I/O: parse + validate + subject check + filter evaluation. */
 export interface CpuCostResult {

@@ -8,6 +8,8 @@
  *   `@azure/storage-queue` (with its XML stack) are half of the code but needed only by some deployments, and only once
  *   the first event arrives (managed-identity tokens, a forward queue). The app `require`s them where they are first
  *   used; in `dist/main.js` those requires point here, so loading the entry no longer compiles them.
+ * - `dist/vendor/send-validators.js`: the send bodies' validators generated from `schemas/` (about 80 KB), which only
+ *   a send needs; `lib/domain/messaging/outboundMessage.ts` requires them on first use the same way.
  *
  * Bundling starts from the TypeScript sources rather than `tsc`'s CommonJS output: ES `import`s let esbuild pick the
  * packages' ES module builds and drop what the app never calls.
@@ -17,7 +19,7 @@
  */
 import type { Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { bundleIfChanged, type BundleRequest } from "./bundleIfChanged";
 
 /** Packages loaded on first use, each bundled on its own into `dist/vendor/<file>`. */
@@ -26,27 +28,70 @@ export const DEFERRED_PACKAGES: Readonly<Record<string, string>> = {
   "@azure/storage-queue": "storage-queue.js",
 };
 
+/**
+ * Modules of the app loaded on first use (keyed by their path from the project root), each bundled on its own into
+ * `dist/vendor/<file>`.
+ */
+export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
+  "lib/schemaValidation/compiledSendValidators.ts": "send-validators.js",
+};
+
+/** Every bundle in `dist/vendor/`, named by the package or module it holds. */
+export const DEFERRED_BUNDLES: Readonly<Record<string, string>> = { ...DEFERRED_PACKAGES, ...DEFERRED_MODULES };
+
 const common = {
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: "node22",
   format: "cjs",
   minify: true,
   legalComments: "none",
   logLevel: "warning",
 } as const;
 
-/** Points the entry's requires of the deferred packages at their own bundles, next to it. */
-const deferredPackages: Plugin = {
-  name: "deferred-packages",
-  setup(builder) {
-    const names = Object.keys(DEFERRED_PACKAGES).map((name) => name.replace(/[/]/g, "\\/"));
-    builder.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({
-      path: `./vendor/${DEFERRED_PACKAGES[args.path]!}`,
-      external: true,
-    }));
-  },
-};
+/** Points the entry's requires of the deferred packages and modules at their own bundles, next to it. */
+function deferredBundles(root: string): Plugin {
+  return {
+    name: "deferred-bundles",
+    setup(builder) {
+      const names = Object.keys(DEFERRED_PACKAGES).map((name) => name.replace(/[/]/g, "\\/"));
+      builder.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({
+        path: `./vendor/${DEFERRED_PACKAGES[args.path]!}`,
+        external: true,
+      }));
+      // An app module the entry imports statically becomes a stand-in whose exports load the module's own bundle
+      // when first read; the importer reads them at call time (e.g. `compiledSendValidators.outboundMessage`).
+      const baseNames = Object.keys(DEFERRED_MODULES).map((path) => basename(path, ".ts"));
+      builder.onResolve({ filter: new RegExp(`/(${baseNames.join("|")})$`) }, (args) => {
+        const fromRoot = relative(root, join(args.resolveDir, `${args.path}.ts`)).replace(/\\/g, "/");
+        return DEFERRED_MODULES[fromRoot] ? { path: fromRoot, namespace: "deferred-module" } : undefined;
+      });
+      builder.onLoad({ filter: /.*/, namespace: "deferred-module" }, (args) => ({
+        contents: deferredStandIn(args.path, readFileSync(join(root, args.path), "utf8")),
+        loader: "js",
+      }));
+      builder.onResolve({ filter: /^\.\/vendor\//, namespace: "deferred-module" }, (args) => ({
+        path: args.path,
+        external: true,
+      }));
+    },
+  };
+}
+
+/** A CommonJS module whose exports (those `source` declares) require the module's own bundle on first read. */
+function deferredStandIn(path: string, source: string): string {
+  const names = [...source.matchAll(/^export (?:const|function) (\w+)/gm)].map((match) => match[1]!);
+  if (names.length === 0) throw new Error(`${path}: no exports found to defer`);
+  const bundle = JSON.stringify(`./vendor/${DEFERRED_MODULES[path]!}`);
+  const getters = names.map((name) => `  get ${name}() { return load().${name}; },`);
+  return [
+    `let loaded;`,
+    `const load = () => (loaded ??= require(${bundle}));`,
+    `module.exports = {`,
+    ...getters,
+    `};`,
+  ].join("\n");
+}
 
 /**
  * Builds one bundle unless it is up to date, failing on any warning: an ignored one (`import.meta` in CommonJS) is a
@@ -72,11 +117,11 @@ async function main(): Promise<void> {
     outfile: join(dist, "main.js"),
     // Provided by the Functions worker at run time.
     external: ["@azure/functions-core"],
-    plugins: [deferredPackages],
+    plugins: [deferredBundles(root)],
     sourcemap: true,
   });
-  await Promise.all(
-    Object.entries(DEFERRED_PACKAGES).map(([name, file]) =>
+  await Promise.all([
+    ...Object.entries(DEFERRED_PACKAGES).map(([name, file]) =>
       bundle(root, {
         // `require`, not `export *`: the packages' CommonJS builds, since their ES builds call
         // `createRequire(import.meta.url)`, which is empty in CommonJS output.
@@ -84,7 +129,10 @@ async function main(): Promise<void> {
         outfile: join(dist, "vendor", file),
       }),
     ),
-  );
+    ...Object.entries(DEFERRED_MODULES).map(([path, file]) =>
+      bundle(root, { entryPoints: [join(root, path)], outfile: join(dist, "vendor", file) }),
+    ),
+  ]);
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { TableServiceClientOptions } from "@azure/data-tables";
 import type { StoragePipelineOptions } from "@azure/storage-queue";
 import { loadConfig, type AppConfig } from "./loadConfig";
-import { parseAdvancedMessageEvent } from "../events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../adapters/acs/events/parseAdvancedMessageEvent";
 import type { InboundEventParser } from "../events/types";
 import { createCachedIdentityStore } from "../adapters/tableStorage/createCachedIdentityStore";
 import { createIdentityStore } from "../adapters/tableStorage/createIdentityStore";

@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { AppError, ValidationError } from "../core/errors";
-import { ADVANCED_MESSAGE_RECEIVED } from "../events/wireTypes";
+import { ADVANCED_MESSAGE_RECEIVED } from "../adapters/acs/events/wireTypes";
 import { routesFile } from "../schemaValidation/compiledRoutesValidator";
 import {
   formatPath,

@@ -125,6 +125,12 @@ export interface InboundMessage {
   summary: string;
   /** What was odd about the event but did not stop it from being processed; empty for a clean event. */
   warnings: MessageWarning[];
+  /**
+   * Where the event's routing subject names another sender or channel than its data (masked descriptions, never the
+   * identifiers). The data is used; set by providers whose events carry such a subject (ACS's Event Grid events), only
+   * when they disagree.
+   */
+  subjectMismatches?: string[];
 }
 
 export type DeliveryStatusValue = "sent" | "delivered" | "read" | "failed" | "warning" | "unknown";

@@ -8,7 +8,10 @@
  * @packageDocumentation
  */
 
-import { ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED, ADVANCED_MESSAGE_RECEIVED } from "../../lib/events/wireTypes";
+import {
+  ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
+  ADVANCED_MESSAGE_RECEIVED,
+} from "../../lib/adapters/acs/events/wireTypes";
 import { evaluateEventGridFilter, type EventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { countriesForCallingCode, expandCountrySenderPrefixes } from "../../lib/domain/routing/expandCountry";
 import { RECEIVED_SUBJECT_PREFIX } from "../../lib/domain/routing/senderCountryFilter";

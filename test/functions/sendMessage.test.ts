@@ -8,7 +8,7 @@ import { sendMessageHandler } from "../../functions/sendMessage";
 import { resetAppServices, setAppServices, startApp, type AppServices } from "../../lib/app/createAppServices";
 import { loadConfig } from "../../lib/app/loadConfig";
 import { TransientError } from "../../lib/core/errors";
-import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import type { InboundMessage } from "../../lib/events/types";
 import { resolveContact } from "../../lib/useCases/identity/resolveContact";
 import { createLogger, silentLogger } from "../../lib/core/logging/createLogger";

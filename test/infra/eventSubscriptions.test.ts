@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import { ADVANCED_MESSAGE_RECEIVED_FUNCTION } from "../../lib/useCases/events/handleAdvancedMessageReceived";
 import { DELIVERY_STATUS_UPDATED_FUNCTION } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { evaluateEventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";

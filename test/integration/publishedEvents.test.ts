@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAdvancedMessageEvent } from "../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
 import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { parseScope } from "../../lib/core/values/identifiers";

@@ -1,11 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createAppServices, type AppServices } from "../../lib/app/createAppServices";
-import { loadConfig } from "../../lib/app/loadConfig";
+import { startApp, type AppServices } from "../../lib/app/createAppServices";
 import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
 import { handleDeliveryStatusUpdated } from "../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { silentLogger } from "../../lib/core/logging/createLogger";
 import { createRequestCounter, type RequestCounter } from "../../lib/adapters/tableStorage/createRequestCounter";
-import { ensureTables } from "../../lib/adapters/tableStorage/createTableClients";
 import { parseMessageId } from "../../lib/core/values/identifiers";
 import { loadFixtureEvent } from "../support/fixtures";
 import { azuriteConnectionString, uniqueTablePrefix } from "../support/createTestTables";
@@ -26,14 +24,10 @@ describe("storage requests per event on the hot path", () => {
 
   beforeEach(async () => {
     counter = createRequestCounter();
-    services = createAppServices(
-      loadConfig({
-        TABLE_STORAGE_CONNECTION_STRING: azuriteConnectionString(),
-        TABLE_NAME_PREFIX: uniqueTablePrefix(),
-      }),
+    services = await startApp(
+      { env: { TABLE_STORAGE_CONNECTION_STRING: azuriteConnectionString(), TABLE_NAME_PREFIX: uniqueTablePrefix() } },
       { tableOptions: { additionalPolicies: [{ policy: counter.policy, position: "perRetry" }] } },
     );
-    await ensureTables(services.tables);
   });
 
   async function count(run: () => Promise<unknown>): Promise<Record<string, number>> {

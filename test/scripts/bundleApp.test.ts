@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { listPackageFiles } from "../../bench/listPackageFiles";
-import { DEFERRED_PACKAGES } from "../../scripts/bundleApp";
+import { DEFERRED_BUNDLES, DEFERRED_MODULES, DEFERRED_PACKAGES } from "../../scripts/bundleApp";
 
 const root = join(__dirname, "..", "..");
 const vendor = (file: string) => join(root, "dist", "vendor", file);
@@ -28,7 +28,7 @@ describe("deployment bundles", () => {
     expect(paths).toEqual(
       [
         "dist/main.js",
-        ...Object.values(DEFERRED_PACKAGES).map((file) => `dist/vendor/${file}`),
+        ...Object.values(DEFERRED_BUNDLES).map((file) => `dist/vendor/${file}`),
         "host.json",
         "package.json",
         "routes.json",
@@ -45,6 +45,20 @@ describe("deployment bundles", () => {
     }
     // MSAL is the bulk of @azure/identity; finding it in the entry would mean the split leaked.
     expect(entry).not.toMatch(/msal/i);
+  });
+
+  it("keeps the send validators out of the entry, in a bundle that validates a send body", async () => {
+    const entry = readFileSync(join(root, "dist", "main.js"), "utf8");
+    expect(entry).toContain(
+      `require("./vendor/${DEFERRED_MODULES["lib/schemaValidation/compiledSendValidators.ts"]!}")`,
+    );
+    expect(entry).not.toContain('title:"send request"');
+    const bundle = vendor(DEFERRED_MODULES["lib/schemaValidation/compiledSendValidators.ts"]!);
+    const stdout = await runFresh(`
+      const { outboundMessage } = require(${JSON.stringify(bundle)});
+      process.stdout.write(JSON.stringify([outboundMessage({ kind: "text", text: "hi" }), outboundMessage({ kind: "text" })]));
+    `);
+    expect(JSON.parse(stdout)).toEqual([true, false]);
   });
 
   it("sends and receives a queue message through Azurite with the storage-queue bundle", async () => {

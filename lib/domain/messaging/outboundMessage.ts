@@ -1,5 +1,5 @@
 import { ValidationError } from "../../core/errors";
-import { outboundMessage, sendRequest } from "../../schemaValidation/compiledSendValidators";
+import * as compiledSendValidators from "../../schemaValidation/compiledSendValidators";
 import { formatPath, schemaProblems, type CompiledValidator } from "../../schemaValidation/describeSchemaErrors";
 import { isSecureOrLoopbackUrl } from "../../core/isLoopbackHost";
 
@@ -124,8 +124,10 @@ export interface StickerMessage {
   mediaUrl: string;
 }
 
-const validateMessage = outboundMessage as unknown as CompiledValidator;
-const validateSendRequest = sendRequest as unknown as CompiledValidator;
+// Read at call time, not bound at load: the deployed bundle loads these generated validators (about 80 KB) on the
+// first send rather than at start-up (see `scripts/bundleApp.ts`), for cold start.
+const validateMessage = (): CompiledValidator => compiledSendValidators.outboundMessage as unknown as CompiledValidator;
+const validateSendRequest = (): CompiledValidator => compiledSendValidators.sendRequest as unknown as CompiledValidator;
 
 /**
  * Checks the body of a send request (`POST /api/messages`) against `schemas/sendMessage.schema.json`: an object with
@@ -135,7 +137,7 @@ const validateSendRequest = sendRequest as unknown as CompiledValidator;
  */
 export function checkSendRequestShape(body: unknown): void {
   // The validator drops unknown properties from what it checks; the caller's body is left as it is.
-  const [problem] = schemaProblems(validateSendRequest, structuredClone(body));
+  const [problem] = schemaProblems(validateSendRequest(), structuredClone(body));
   if (problem) fail(problem.path.length === 0 ? "body" : formatPath(problem.path), problem.message);
 }
 
@@ -152,7 +154,7 @@ export function checkSendRequestShape(body: unknown): void {
  */
 export function parseOutboundMessage(body: unknown, field = "message"): OutboundMessage {
   const message = structuredClone(body);
-  const [problem] = schemaProblems(validateMessage, message);
+  const [problem] = schemaProblems(validateMessage(), message);
   if (problem) fail(formatPath(problem.path, field), problem.message);
   checkRules(message as OutboundMessage, field);
   return message as OutboundMessage;

@@ -15,7 +15,6 @@ import type { ContactId } from "../../core/values/identifiers";
 import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
 import type { RejectionPorts } from "./rejectEvent";
 import type { RoutingPorts } from "../routing/runRoutes";
-import { crossCheckSubject, parseAdvancedMessageSubject } from "../../events/parseAdvancedMessageSubject";
 import { runRoutes, type RouteRun } from "../routing/runRoutes";
 import { parseEventFor, rejectIfPermanent } from "./rejectEvent";
 
@@ -70,7 +69,7 @@ export async function handleAdvancedMessageReceived(
   const event = parsed.event;
 
   const log = logger.child({ eventId: event.envelope.id, messageId: event.messageId });
-  const subjectMismatches = checkSubject(event, rawEvent, log);
+  const subjectMismatches = checkSubject(event, log);
   try {
     const identity = { store: services.identityStore, logger: log, clock: services.clock };
     const input: ResolveInput = {
@@ -132,26 +131,14 @@ export async function handleAdvancedMessageReceived(
 }
 
 /**
- * Compares the subject's sender and recipient with `data` and logs each disagreement (already masked by
- * `crossCheckSubject`). Nothing else changes: the data is the source of truth, the subject only a routing hint, but a
- * disagreement means subject-filtered subscriptions and routes see something else than the app does.
+ * Logs each place where the event's subject disagreed with its data (already masked by the provider's parser). Nothing
+ * else changes: the data is the source of truth, the subject only a routing hint, but a disagreement means
+ * subject-filtered subscriptions and routes see something else than the app does.
  */
-function checkSubject(event: InboundMessage, rawEvent: unknown, log: Logger): string[] {
-  const parsed = parseAdvancedMessageSubject(event.envelope.subject);
-  const mismatches = crossCheckSubject(parsed, {
-    fromPhone: event.fromPhone ?? null,
-    fromBsuid: event.fromBsuid ?? null,
-    channelId: rawChannelId(rawEvent) ?? event.channelId,
-  });
+function checkSubject(event: InboundMessage, log: Logger): string[] {
+  const mismatches = event.subjectMismatches ?? [];
   for (const mismatch of mismatches) log.warn("event subject disagrees with its data; the data is used", { mismatch });
   return mismatches;
-}
-
-/** `data.to` as sent (the parsed channel ID is lower-cased, the subject's need not be; GUIDs compare either way). */
-function rawChannelId(rawEvent: unknown): string | undefined {
-  const event = typeof rawEvent === "string" ? safeJson(rawEvent) : rawEvent;
-  const data = isRecord(event) ? event.data : undefined;
-  return isRecord(data) && typeof data.to === "string" ? data.to : undefined;
 }
 
 async function routeMessage(
@@ -189,8 +176,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

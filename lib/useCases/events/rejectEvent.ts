@@ -1,6 +1,5 @@
 import { isPermanentError, type AppError } from "../../core/errors";
 import type { AdvancedMessageEvent, EventEnvelope, EventRejection, InboundEventParser } from "../../events/types";
-import { parseAdvancedMessageEvent } from "../../events/parseAdvancedMessageEvent";
 import type { Logger } from "../../core/logging/createLogger";
 
 import type { RejectedEventStore } from "../../domain/rejections/RejectedEventStore";
@@ -9,8 +8,8 @@ import type { RejectedEventStore } from "../../domain/rejections/RejectedEventSt
 export interface RejectionPorts {
   rejections: RejectedEventStore;
   clock: () => Date;
-  /** The provider's event parser (the inbound port); ACS's Event Grid parser when absent. */
-  inbound?: InboundEventParser | undefined;
+  /** The provider's event parser (the inbound port). */
+  inbound: InboundEventParser;
 }
 
 /**
@@ -60,7 +59,7 @@ export async function parseEventFor<K extends "received" | "status">(
   | { event: Extract<AdvancedMessageEvent, { kind: K }> }
   | { outcome: { result: "rejected"; code: string; reason: string } | { result: "ignored"; eventType: string } }
 > {
-  const parsed = (services.inbound ?? parseAdvancedMessageEvent)(rawEvent);
+  const parsed = services.inbound(rawEvent);
   if (!parsed.ok) return { outcome: await rejectEvent(services, functionName, parsed.rejection, rawEvent, logger) };
   const event = parsed.value;
   if (event.kind !== kind) {

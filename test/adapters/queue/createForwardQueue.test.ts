@@ -1,7 +1,7 @@
 import { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../lib/core/errors";
-import { parseAdvancedMessageEvent } from "../../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import type { InboundMessage } from "../../../lib/events/types";
 import {
   buildForwardMessage,

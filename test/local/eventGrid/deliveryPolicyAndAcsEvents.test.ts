@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAdvancedMessageEvent } from "../../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import { createDeliveryStatusEvent } from "../../../local/eventGrid/acsEvents";
 import {
   EVENT_GRID_RETRY_SCHEDULE_MS,

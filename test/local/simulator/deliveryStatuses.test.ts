@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAdvancedMessageEvent } from "../../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import type { DeliveryStatusUpdate } from "../../../lib/events/types";
 import { SIMULATOR_DELIVERY_STATUSES } from "../../../local/simulator/createWhatsAppSimulator";
 import { CHANNEL_A, CHANNEL_C, START, createTestSimulator, dataOf, type Published } from "./support";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAdvancedMessageEvent } from "../../../lib/events/parseAdvancedMessageEvent";
+import { parseAdvancedMessageEvent } from "../../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 import type { InboundMessage } from "../../../lib/events/types";
 import { LOCAL_ACS_RESOURCE_ID } from "../../../local/eventGrid/acsEvents";
 import { SimulatorError } from "../../../local/simulator/identities";

@@ -1,12 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAppServices, type AppServices } from "../../../lib/app/createAppServices";
-import { loadConfig } from "../../../lib/app/loadConfig";
+import { startApp, type AppServices } from "../../../lib/app/createAppServices";
 import { handleAdvancedMessageReceived } from "../../../lib/useCases/events/handleAdvancedMessageReceived";
 import { handleDeliveryStatusUpdated } from "../../../lib/useCases/events/handleDeliveryStatusUpdated";
 import { createLogger, type Logger } from "../../../lib/core/logging/createLogger";
-import { ensureTables } from "../../../lib/adapters/tableStorage/createTableClients";
 import { STATUS_EVENT_TYPE, SYNTHETIC_CHANNEL_ID } from "../../../bench/syntheticEvents";
 import { azuriteConnectionString, uniqueTablePrefix } from "../../support/createTestTables";
 import { captureSink } from "./privacy";
@@ -61,7 +59,7 @@ export interface Instances {
   all: AppServices[];
 }
 
-/** Creates `instances` services on the same tables, creating the tables once. */
+/** Starts `instances` services on the same tables, as that many Functions instances would. */
 export async function createInstances(options: InstanceOptions = {}): Promise<Instances> {
   const prefix = options.prefix ?? uniqueTablePrefix();
   const env: Record<string, string> = {
@@ -73,8 +71,8 @@ export async function createInstances(options: InstanceOptions = {}): Promise<In
       ? { ACS_CONNECTION_STRING: options.acsConnectionString, ACS_CHANNEL_IDS: SYNTHETIC_CHANNEL_ID }
       : {}),
   };
-  const all = Array.from({ length: options.instances ?? 1 }, () => createAppServices(loadConfig(env)));
-  await ensureTables(all[0]!.tables);
+  // Each instance starts the way a Functions instance does; creating tables that exist is a no-op.
+  const all = await Promise.all(Array.from({ length: options.instances ?? 1 }, () => startApp({ env })));
   return { prefix, all };
 }
 

@@ -3,15 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAppServices, type AppServices } from "../../../lib/app/createAppServices";
-import { loadConfig } from "../../../lib/app/loadConfig";
+import { startApp, type AppServices } from "../../../lib/app/createAppServices";
 import { TransientError } from "../../../lib/core/errors";
 import {
   handleAdvancedMessageReceived,
   type EventOutcome,
 } from "../../../lib/useCases/events/handleAdvancedMessageReceived";
 import { decodeForwardMessage, type ForwardMessage } from "../../../lib/domain/routing/ForwardQueue";
-import { ensureTables } from "../../../lib/adapters/tableStorage/createTableClients";
 import {
   createAcsMessagesEmulator,
   type AcsMessagesEmulator,
@@ -67,7 +65,7 @@ async function setUp(routes: unknown[], options: { queueConnection?: string } = 
   writeFileSync(file, JSON.stringify({ routes }));
   const prefix = uniqueTablePrefix();
   const queueName = `fwd-${prefix.toLowerCase()}`;
-  const config = loadConfig({
+  const env = {
     TABLE_STORAGE_CONNECTION_STRING: azuriteConnectionString(),
     TABLE_NAME_PREFIX: prefix,
     ACS_CONNECTION_STRING: emulator.connectionString,
@@ -75,12 +73,11 @@ async function setUp(routes: unknown[], options: { queueConnection?: string } = 
     ROUTES_FILE: file,
     FORWARD_QUEUE_CONNECTION_STRING: options.queueConnection ?? azuriteStorageConnectionString(),
     FORWARD_QUEUE_NAME: queueName,
-  });
-  const services = createAppServices(config, {
-    acsOptions: { retryOptions: { maxRetries: 0 } },
-    forwardQueueOptions: { retryOptions: { maxTries: 1 } },
-  });
-  await ensureTables(services.tables);
+  };
+  const services = await startApp(
+    { env },
+    { acsOptions: { retryOptions: { maxRetries: 0 } }, forwardQueueOptions: { retryOptions: { maxTries: 1 } } },
+  );
   return { services, queueName, prefix, queue: new QueueClient(azuriteStorageConnectionString(), queueName) };
 }
 

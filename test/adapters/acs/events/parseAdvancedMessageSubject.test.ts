@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { crossCheckSubject, parseAdvancedMessageSubject } from "../../lib/events/parseAdvancedMessageSubject";
+import {
+  crossCheckSubject,
+  parseAdvancedMessageSubject,
+} from "../../../../lib/adapters/acs/events/parseAdvancedMessageSubject";
 
 const CHANNEL = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const received = (sender: string): string => `advancedMessage/sender/${sender}/recipient/${CHANNEL}`;

@@ -1,6 +1,6 @@
-import { isBsuid, type Bsuid } from "../core/values/Bsuid";
-import { tryParsePhoneNumber, type PhoneNumber } from "../core/values/PhoneNumber";
-import { messageIdFromEventId, parseMessageId, type MessageId } from "../core/values/identifiers";
+import { isBsuid, type Bsuid } from "../../../core/values/Bsuid";
+import { tryParsePhoneNumber, type PhoneNumber } from "../../../core/values/PhoneNumber";
+import { messageIdFromEventId, parseMessageId, type MessageId } from "../../../core/values/identifiers";
 import {
   describe,
   isAbsent,
@@ -19,7 +19,7 @@ import type {
   InboundInteractive,
   InboundMedia,
   InboundReaction,
-} from "./types";
+} from "../../../events/types";
 import type {
   WireAdvancedMessageDeliveryStatusUpdatedData,
   WireAdvancedMessageReceivedData,

@@ -9,10 +9,10 @@ import {
   type EventRejection,
   type InboundMessage,
   type ParseResult,
-} from "../../lib/events/parseAdvancedMessageEvent";
+} from "../../../../lib/adapters/acs/events/parseAdvancedMessageEvent";
 
 // Sample ACS events kept in the repo (test/fixtures/events) so the tests run on a clean clone.
-const FIXTURES = path.join(__dirname, "../fixtures/events");
+const FIXTURES = path.join(__dirname, "../../../fixtures/events");
 const ACS_EVENTS = path.join(FIXTURES, "acs-events");
 const DOCS_SAMPLES = path.join(FIXTURES, "docs-samples");
 

@@ -1,7 +1,7 @@
-import { isBsuid, isParentBsuid, type Bsuid } from "../core/values/Bsuid";
-import { isGuid } from "../core/values/ChannelId";
-import { tryParsePhoneNumber, type PhoneNumber } from "../core/values/PhoneNumber";
-import { maskIdentifier } from "../core/logging/mask";
+import { isBsuid, isParentBsuid, type Bsuid } from "../../../core/values/Bsuid";
+import { isGuid } from "../../../core/values/ChannelId";
+import { tryParsePhoneNumber, type PhoneNumber } from "../../../core/values/PhoneNumber";
+import { maskIdentifier } from "../../../core/logging/mask";
 
 /**
  * The `{sender}` segment of an AdvancedMessageReceived subject, classified. `raw` is the segment exactly as it was.

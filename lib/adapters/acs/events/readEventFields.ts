@@ -1,6 +1,6 @@
-import { ValidationError } from "../core/errors";
-import { maskIdentifier } from "../core/logging/mask";
-import type { EventRejection, MessageWarning } from "./types";
+import { ValidationError } from "../../../core/errors";
+import { maskIdentifier } from "../../../core/logging/mask";
+import type { EventRejection, MessageWarning } from "../../../events/types";
 
 /**
  * The field readers the event parser is built from, in two kinds:

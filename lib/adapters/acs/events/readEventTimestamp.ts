@@ -1,5 +1,5 @@
 import { isAbsent, own, type JsonObject, type Warnings } from "./readEventFields";
-import type { EventEnvelope } from "./types";
+import type { EventEnvelope } from "../../../events/types";
 
 /**
  * RFC 3339 / ISO 8601. The offset is optional on the wire: a time without one is read as UTC (the service writes UTC),

@@ -1,4 +1,5 @@
-import { parseChannelId, type ChannelId } from "../core/values/ChannelId";
+import { crossCheckSubject, parseAdvancedMessageSubject } from "./parseAdvancedMessageSubject";
+import { parseChannelId, type ChannelId } from "../../../core/values/ChannelId";
 import {
   adopt,
   EventRejected,
@@ -36,7 +37,7 @@ import type {
   EventSchema,
   InboundMessage,
   ParseResult,
-} from "./types";
+} from "../../../events/types";
 import {
   ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
   ADVANCED_MESSAGE_RECEIVED,
@@ -56,7 +57,7 @@ export type {
   MessageWarning,
   ParseResult,
   UnhandledEvent,
-} from "./types";
+} from "../../../events/types";
 
 /*
  * The tolerance policy. An event is rejected only when it cannot be processed at all: it is not an event (not JSON, not
@@ -336,6 +337,13 @@ function readReceived(data: JsonObject, envelope: EventEnvelope, options: ParseO
   if (reaction !== undefined) message.reaction = reaction;
   message.summary = summariseMessage(message);
   message.warnings = warnings.finish();
+  // `data.to` as sent: the parsed channel ID is lower-cased, the subject's need not be (GUIDs compare either way).
+  const subjectMismatches = crossCheckSubject(parseAdvancedMessageSubject(envelope.subject), {
+    fromPhone: sender.phone ?? null,
+    fromBsuid: sender.bsuid ?? null,
+    channelId: typeof data[key("to")] === "string" ? (data[key("to")] as string) : channelId,
+  });
+  if (subjectMismatches.length > 0) message.subjectMismatches = subjectMismatches;
   return message;
 }
 

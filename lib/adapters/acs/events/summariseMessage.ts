@@ -1,4 +1,4 @@
-import type { InboundMessage } from "./types";
+import type { InboundMessage } from "../../../events/types";
 
 const MAX_SUMMARY_LENGTH = 200;
 /** How much of a text the summary looks at, so a 1 MB message costs no more to summarise than a short one. */
