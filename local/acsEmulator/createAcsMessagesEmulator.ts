@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one HTTP server imitating ACS Messages (sends, templates,
+// media, repeatability), whose handlers share the server's state; the send bodies' rules are in validateNotification.ts.
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import {

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the published rules of every send kind, one checker per kind,
+// sharing one error shape; read side by side with test/fixtures/published, which they must accept.
 /** An ACS-style error the emulator answers with. */
 export interface EmulatorError {
   status: number;

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the demo is one story told in order, each step with its check;
+// split, the narrative would be scattered over files.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one topic whose subscriptions, filters, retry schedule and
+// dead-lettering share its state; the filter engine and retry policy are modules of their own.
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";

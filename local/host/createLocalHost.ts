@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one HTTP server standing in for the Functions host (HTTP routes,
+// the Event Grid webhook with its validation handshake, body limits), whose handlers share the loaded registrations.
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

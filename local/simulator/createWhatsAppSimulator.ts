@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the simulated users, their portfolios' BSUIDs and their
+// conversations are one state machine; message building and statuses are modules of their own.
 import { randomUUID } from "node:crypto";
 import { isBsuidRecipient } from "../acsEmulator/validateNotification";
 import {

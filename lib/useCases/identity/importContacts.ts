@@ -79,10 +79,32 @@ export function parseContactsCsv(
   text: string,
   defaultCountry?: CountryCode,
 ): { rows: ImportRow[]; problems: ImportProblem[] } {
+  const read = readCsvRecords(text);
+  if ("problem" in read) return { rows: [], problems: [read.problem] };
   const rows: ImportRow[] = [];
   const problems: ImportProblem[] = [];
+  const seenPhones = new Map<string, number>();
+  const seenExternalIds = new Map<string, number>();
+  for (const { record, info } of read.records) {
+    const line = info.lines;
+    const checked = checkRow(record, defaultCountry, seenPhones, seenExternalIds);
+    if (typeof checked === "string") {
+      problems.push({ line, reason: checked });
+      continue;
+    }
+    seenPhones.set(checked.phone, line);
+    if (checked.externalId !== null) seenExternalIds.set(checked.externalId, line);
+    rows.push({ line, ...checked });
+  }
+  return { rows, problems };
+}
+
+type CsvRecord = { record: Record<string, string>; info: { lines: number } };
+
+/** The CSV's records by normalized column name, or the one problem that stops the whole file. */
+function readCsvRecords(text: string): { records: CsvRecord[] } | { problem: ImportProblem } {
   const delimiter = detectDelimiter(text);
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
     records = parse(text, {
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/\s+/g, "_")),
@@ -94,7 +116,7 @@ export function parseContactsCsv(
     }) as never;
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    return { rows, problems: [{ line, reason: `The file is not valid CSV: ${(error as Error).message}` }] };
+    return { problem: { line, reason: `The file is not valid CSV: ${(error as Error).message}` } };
   }
   const header = records[0] ? Object.keys(records[0].record) : [];
   if (records.length > 0 && !PHONE_COLUMNS.some((c) => header.includes(c))) {
@@ -102,45 +124,41 @@ export function parseContactsCsv(
     const reason =
       `No phone column; expected one of: ${PHONE_COLUMNS.join(", ")} in the first row ` +
       `(read as ${header.length} column(s) separated by ${JSON.stringify(delimiter)})`;
-    return { rows, problems: [{ line: 1, reason }] };
+    return { problem: { line: 1, reason } };
   }
-  const seen = new Map<string, number>();
-  const seenExternalIds = new Map<string, number>();
-  for (const { record, info } of records) {
-    const line = info.lines;
-    const rawPhone = pick(record, PHONE_COLUMNS) ?? "";
-    const phone = tryParsePhoneNumber(rawPhone, defaultCountry);
-    const externalId = pick(record, ID_COLUMNS) || null;
-    const name = pick(record, NAME_COLUMNS) || null;
-    const externalIdLine = externalId === null ? undefined : seenExternalIds.get(externalId);
-    if (!rawPhone) problems.push({ line, reason: "phone is empty" });
-    else if (!phone) {
-      problems.push({
-        line,
-        reason: defaultCountry
-          ? `phone is not a valid number (got ${shown(rawPhone)})`
-          : `phone is not a valid international number (got ${shown(rawPhone)}; use +CC… or pass --country for ` +
-            "national numbers)",
-      });
-    } else if ((externalId?.length ?? 0) > MAX_FIELD || (name?.length ?? 0) > MAX_FIELD) {
-      problems.push({ line, reason: `external ID and name must be at most ${MAX_FIELD} characters` });
-    } else if (seen.has(phone)) {
-      problems.push({
-        line,
-        reason: `same phone as line ${seen.get(phone)} (${maskIdentifier(phone)}); the first one was kept`,
-      });
-    } else if (externalIdLine !== undefined) {
-      problems.push({
-        line,
-        reason: `same external ID ${JSON.stringify(externalId)} as line ${externalIdLine}; the first one was kept`,
-      });
-    } else {
-      seen.set(phone, line);
-      if (externalId !== null) seenExternalIds.set(externalId, line);
-      rows.push({ line, phone, externalId, name });
-    }
+  return { records };
+}
+
+/** One record as a row to import, or why it is skipped (values masked; earlier rows win on a repeat). */
+function checkRow(
+  record: Record<string, string>,
+  defaultCountry: CountryCode | undefined,
+  seenPhones: ReadonlyMap<string, number>,
+  seenExternalIds: ReadonlyMap<string, number>,
+): Omit<ImportRow, "line"> | string {
+  const rawPhone = pick(record, PHONE_COLUMNS) ?? "";
+  const phone = tryParsePhoneNumber(rawPhone, defaultCountry);
+  const externalId = pick(record, ID_COLUMNS) || null;
+  const name = pick(record, NAME_COLUMNS) || null;
+  if (!rawPhone) return "phone is empty";
+  if (!phone) {
+    return defaultCountry
+      ? `phone is not a valid number (got ${shown(rawPhone)})`
+      : `phone is not a valid international number (got ${shown(rawPhone)}; use +CC… or pass --country for ` +
+          "national numbers)";
   }
-  return { rows, problems };
+  if ((externalId?.length ?? 0) > MAX_FIELD || (name?.length ?? 0) > MAX_FIELD) {
+    return `external ID and name must be at most ${MAX_FIELD} characters`;
+  }
+  const phoneLine = seenPhones.get(phone);
+  if (phoneLine !== undefined) {
+    return `same phone as line ${phoneLine} (${maskIdentifier(phone)}); the first one was kept`;
+  }
+  const externalIdLine = externalId === null ? undefined : seenExternalIds.get(externalId);
+  if (externalIdLine !== undefined) {
+    return `same external ID ${JSON.stringify(externalId)} as line ${externalIdLine}; the first one was kept`;
+  }
+  return { phone, externalId, name };
 }
 
 /**

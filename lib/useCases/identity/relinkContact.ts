@@ -4,7 +4,7 @@ import type { Bsuid } from "../../core/values/Bsuid";
 import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId } from "../../core/values/identifiers";
 import { absorbContact, releasePhone } from "../../domain/identity/contactRules";
-import type { IdentityStore } from "../../domain/identity/IdentityStore";
+import type { IdentityStore, StoredContact, StoredKey } from "../../domain/identity/IdentityStore";
 import { followContact, resolveContact, type IdentityDeps } from "./resolveContact";
 import type { Contact } from "../../domain/identity/types";
 
@@ -67,43 +67,16 @@ async function moveToBsuid(deps: IdentityDeps, contactId: ContactId, newBsuid: B
       return { contact, previousBsuid, changed: false };
     }
 
-    const key = await store.getKey(contact.scope, "bsuid", newBsuid);
-    let folded: Awaited<ReturnType<typeof followContact>>;
-    if (key) {
-      folded = await followContact(store, key.contactId);
-      if (folded && folded.contact.contactId === contact.contactId) folded = undefined;
-    } else if (!(await store.claimKey(contact.scope, "bsuid", newBsuid, contact.contactId))) {
-      continue;
-    }
-    const newBsuidPhone = folded?.contact.phone ?? null;
-    const changedNumber = previousBsuid !== null || (newBsuidPhone !== null && newBsuidPhone !== contact.phone);
-    let next = changedNumber ? releasePhone(contact) : contact;
-    // The new BSUID's own contact knows the current phone (if any); the relinked contact keeps everything else.
-    if (folded) next = absorbContact(next, folded.contact);
-    next = {
-      ...next,
-      bsuid: newBsuid,
-      // The folded contact's BSUID is the new one, which absorbContact counts as "previous": it is current now.
-      previousBsuids: [...new Set([...next.previousBsuids, ...(previousBsuid ? [previousBsuid] : [])])].filter(
-        (b) => b !== newBsuid,
-      ),
-    };
+    const taken = await takeBsuid(store, contact, newBsuid);
+    if (taken === "lost race") continue;
+    const { key, folded } = taken;
+    const next = relinkedContact(contact, folded?.contact, newBsuid);
     if (!(await store.updateContact(next, current.etag))) continue;
     if (folded) {
       if (!(await store.updateContact(folded.contact, folded.etag, contact.contactId))) continue;
       if (key) await store.repointKey(contact.scope, "bsuid", newBsuid, contact.contactId, key.etag);
     }
-    if (next.phone && next.phone !== contact.phone) {
-      const phoneKey = await store.getKey(contact.scope, "phone", next.phone);
-      if (phoneKey && phoneKey.contactId !== contact.contactId) {
-        await store.repointKey(contact.scope, "phone", next.phone, contact.contactId, phoneKey.etag);
-      } else if (!phoneKey) {
-        await store.claimKey(contact.scope, "phone", next.phone, contact.contactId);
-      }
-    }
-    // After the contact's update, so the number resolves here until the contact no longer holds it; a crash in
-    // between leaves a key that a repeated relink, or the next resolution of that number, deletes.
-    if (contact.phone && contact.phone !== next.phone) await releasePhoneKey(store, contact, contact.phone);
+    await movePhoneKeys(store, contact, next);
     logger.info("relinked contact to a new BSUID", {
       contactId: contact.contactId,
       previousBsuid: maskIdentifier(previousBsuid),
@@ -118,6 +91,58 @@ async function moveToBsuid(deps: IdentityDeps, contactId: ContactId, newBsuid: B
     };
   }
   throw new ConcurrencyError(`Could not relink contact ${contactId} after ${MAX_ATTEMPTS} conflicting attempts`);
+}
+
+/**
+ * Claims the new BSUID's key for the contact, or finds the other contact the BSUID already created (to fold in);
+ * `lost race` when another writer claimed the key first (the caller reads again).
+ */
+async function takeBsuid(
+  store: IdentityStore,
+  contact: Contact,
+  newBsuid: Bsuid,
+): Promise<{ key?: StoredKey; folded?: StoredContact } | "lost race"> {
+  const key = await store.getKey(contact.scope, "bsuid", newBsuid);
+  if (!key) {
+    return (await store.claimKey(contact.scope, "bsuid", newBsuid, contact.contactId)) ? {} : "lost race";
+  }
+  const folded = await followContact(store, key.contactId);
+  return folded && folded.contact.contactId !== contact.contactId ? { key, folded } : { key };
+}
+
+/**
+ * The contact moved to `newBsuid`. A changed number (the contact had a BSUID, or the new one was seen with another
+ * phone) releases the old phone; the new BSUID's own contact, if any, is folded in and brings the current phone.
+ */
+function relinkedContact(contact: Contact, folded: Contact | undefined, newBsuid: Bsuid): Contact {
+  const previousBsuid = contact.bsuid;
+  const newBsuidPhone = folded?.phone ?? null;
+  const changedNumber = previousBsuid !== null || (newBsuidPhone !== null && newBsuidPhone !== contact.phone);
+  let next = changedNumber ? releasePhone(contact) : contact;
+  if (folded) next = absorbContact(next, folded);
+  return {
+    ...next,
+    bsuid: newBsuid,
+    // The folded contact's BSUID is the new one, which absorbContact counts as "previous": it is current now.
+    previousBsuids: [...new Set([...next.previousBsuids, ...(previousBsuid ? [previousBsuid] : [])])].filter(
+      (b) => b !== newBsuid,
+    ),
+  };
+}
+
+/** Points the key of the relinked contact's phone at it, then releases the number it gave up. */
+async function movePhoneKeys(store: IdentityStore, before: Contact, after: Contact): Promise<void> {
+  if (after.phone && after.phone !== before.phone) {
+    const phoneKey = await store.getKey(before.scope, "phone", after.phone);
+    if (phoneKey && phoneKey.contactId !== before.contactId) {
+      await store.repointKey(before.scope, "phone", after.phone, before.contactId, phoneKey.etag);
+    } else if (!phoneKey) {
+      await store.claimKey(before.scope, "phone", after.phone, before.contactId);
+    }
+  }
+  // After the contact's update, so the number resolves here until the contact no longer holds it; a crash in
+  // between leaves a key that a repeated relink, or the next resolution of that number, deletes.
+  if (before.phone && before.phone !== after.phone) await releasePhoneKey(store, before, before.phone);
 }
 
 /** Deletes a phone's key if it still points at the contact, as the table holds it (a cached key may be stale). */
