@@ -1,17 +1,11 @@
-import { app, type EventGridEvent, type InvocationContext } from "@azure/functions";
-import { getAppServices } from "../lib/app/createAppServices";
+import { app } from "@azure/functions";
 import {
   ADVANCED_MESSAGE_RECEIVED_FUNCTION,
   handleAdvancedMessageReceived,
 } from "../lib/useCases/events/handleAdvancedMessageReceived";
-import { invocationLogger } from "./shared/adapters";
+import { eventHandler } from "./shared/adapters";
 
 /** Event Grid trigger for `Microsoft.Communication.AdvancedMessageReceived` (Event Grid or CloudEvents schema). */
-export async function advancedMessageReceived(
-  event: EventGridEvent | object,
-  context: InvocationContext,
-): Promise<void> {
-  await handleAdvancedMessageReceived(await getAppServices(), event, invocationLogger(context));
-}
+export const advancedMessageReceived = eventHandler(handleAdvancedMessageReceived);
 
 app.eventGrid(ADVANCED_MESSAGE_RECEIVED_FUNCTION, { handler: advancedMessageReceived });

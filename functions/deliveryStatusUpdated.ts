@@ -1,14 +1,11 @@
-import { app, type EventGridEvent, type InvocationContext } from "@azure/functions";
-import { getAppServices } from "../lib/app/createAppServices";
+import { app } from "@azure/functions";
 import {
   DELIVERY_STATUS_UPDATED_FUNCTION,
   handleDeliveryStatusUpdated,
 } from "../lib/useCases/events/handleDeliveryStatusUpdated";
-import { invocationLogger } from "./shared/adapters";
+import { eventHandler } from "./shared/adapters";
 
 /** Event Grid trigger for `Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated`. */
-export async function deliveryStatusUpdated(event: EventGridEvent | object, context: InvocationContext): Promise<void> {
-  await handleDeliveryStatusUpdated(await getAppServices(), event, invocationLogger(context));
-}
+export const deliveryStatusUpdated = eventHandler(handleDeliveryStatusUpdated);
 
 app.eventGrid(DELIVERY_STATUS_UPDATED_FUNCTION, { handler: deliveryStatusUpdated });

@@ -77,6 +77,26 @@ param instanceMemoryMB int = 2048
 @description('Upper bound of Flex Consumption instances (a cost ceiling under load).')
 param maximumInstanceCount int = 100
 
+@minValue(1024)
+@maxValue(4194304)
+@description('Largest HTTP API request body, in bytes (app setting MAX_REQUEST_BODY_BYTES); larger ones are answered 413 unread.')
+param maxRequestBodyBytes int = 65536
+
+@minValue(100)
+@maxValue(60000)
+@description('How long one try of an outbound call (Table Storage, ACS, the queue) may wait, in ms (app setting OUTBOUND_TRY_TIMEOUT_MS).')
+param outboundTryTimeoutMs int = 10000
+
+@minValue(200)
+@maxValue(28000)
+@description('How long one Event Grid event may take in all, in ms, inside Event Grid\'s 30 s (app setting EVENT_DEADLINE_MS).')
+param eventDeadlineMs int = 25000
+
+@minValue(200)
+@maxValue(120000)
+@description('How long one API request may take in all, in ms; past it the API answers 504 (app setting API_DEADLINE_MS).')
+param apiDeadlineMs int = 20000
+
 @minValue(1)
 @description('Days dead-lettered events (which hold phone numbers and BSUIDs) are kept before deletion.')
 param deadLetterRetentionDays int = 30
@@ -184,6 +204,10 @@ var appSettings = {
   ROUTES_FILE: routesFile
   FORWARD_QUEUE_SERVICE_URI: storage.outputs.queueEndpoint
   FORWARD_QUEUE_NAME: forwardQueueName
+  MAX_REQUEST_BODY_BYTES: string(maxRequestBodyBytes)
+  OUTBOUND_TRY_TIMEOUT_MS: string(outboundTryTimeoutMs)
+  EVENT_DEADLINE_MS: string(eventDeadlineMs)
+  API_DEADLINE_MS: string(apiDeadlineMs)
 }
 
 module api 'app/api.bicep' = {

@@ -1,5 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { getAppServices, type AppServices } from "../../lib/app/createAppServices";
+import { getAppServices, getStartupConfig, type AppServices } from "../../lib/app/createAppServices";
+import { readLimitsConfig, type LimitsConfig } from "../../lib/app/readLimitsConfig";
+import { runWithDeadline } from "../../lib/core/deadline";
+import { readRequestBody } from "../../lib/useCases/http/readRequestBody";
 import { ConfigurationError } from "../../lib/core/errors";
 import { createLogger, type Logger } from "../../lib/core/logging/createLogger";
 import type { ApiRequest, ApiResponse } from "../../lib/useCases/http/apiTypes";
@@ -15,31 +18,60 @@ function toResponseInit(response: ApiResponse): HttpResponseInit {
     : { status: response.status, jsonBody: response.body, headers: response.headers };
 }
 
-/** Wraps API logic as an HTTP handler: services, logger, and a 503 naming the bad settings if config is invalid. */
+/** The limits of the settings the app loaded with, or their defaults while the settings are invalid. */
+function currentLimits(): LimitsConfig {
+  try {
+    return getStartupConfig().limits;
+  } catch {
+    return readLimitsConfig({}, []);
+  }
+}
+
+/**
+ * Wraps API logic as an HTTP handler: the body read within its limit (413 and 415 answered here, before any parsing),
+ * the whole request under the API deadline (outbound calls past it fail, answered 504), services, a logger, and a 503
+ * naming the bad settings if config is invalid.
+ */
 export function httpHandler(
   run: (services: AppServices, request: ApiRequest, logger: Logger) => Promise<ApiResponse>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const logger = invocationLogger(context);
-    let services: AppServices;
-    try {
-      services = await getAppServices();
-    } catch (error) {
-      logger.error("start-up failed", { error: (error as Error).message });
-      const message = error instanceof ConfigurationError ? error.message : "Storage is unavailable";
-      return { status: 503, jsonBody: { error: { code: "unavailable", message } } };
-    }
-    return toResponseInit(
-      await run(
-        services,
-        {
-          params: request.params,
-          query: request.query,
-          headers: request.headers,
-          json: () => request.json(),
-        },
-        logger,
-      ),
-    );
+    const limits = currentLimits();
+    const body = await readRequestBody(request, limits.maxRequestBodyBytes);
+    if ("refusal" in body) return toResponseInit(body.refusal);
+    return runWithDeadline(limits.apiDeadlineMs, async () => {
+      let services: AppServices;
+      try {
+        services = await getAppServices();
+      } catch (error) {
+        logger.error("start-up failed", { error: (error as Error).message });
+        const message = error instanceof ConfigurationError ? error.message : "Storage is unavailable";
+        return { status: 503, jsonBody: { error: { code: "unavailable", message } } };
+      }
+      const apiRequest: ApiRequest = {
+        params: request.params,
+        query: request.query,
+        headers: request.headers,
+        json: () => Promise.resolve().then(() => JSON.parse(body.text) as unknown),
+      };
+      return toResponseInit(await run(services, apiRequest, logger));
+    });
+  };
+}
+
+/**
+ * Wraps an Event Grid handler: the event is handled under the event deadline (`EVENT_DEADLINE_MS`, inside the 30 s
+ * Event Grid waits), so a dependency that stops answering fails the delivery, which Event Grid retries, instead of
+ * holding it until the host gives up.
+ */
+export function eventHandler(
+  run: (services: AppServices, event: unknown, logger: Logger) => Promise<unknown>,
+): (event: unknown, context: InvocationContext) => Promise<void> {
+  return async (event, context) => {
+    const logger = invocationLogger(context);
+    await runWithDeadline(currentLimits().eventDeadlineMs, async () => {
+      await run(await getAppServices(), event, logger);
+    });
   };
 }

@@ -72,6 +72,10 @@ var hostSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The host refuses larger request bodies before the app sees them (its default is 100 MB). 4 MiB sits above Event
+  // Grid's 1 MB events, whose deliveries arrive as HTTP requests too; the API's own, lower limit is
+  // MAX_REQUEST_BODY_BYTES.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '4194304'
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {

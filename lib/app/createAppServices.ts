@@ -30,6 +30,8 @@ import { createForwardQueue } from "../adapters/queue/createForwardQueue";
 import { createRouteActionStore } from "../adapters/tableStorage/createRouteActionStore";
 import { createCredential } from "../adapters/credentials/createCredential";
 import { createTableClients, ensureTables, type AppTables } from "../adapters/tableStorage/createTableClients";
+import { timeoutPolicies } from "../adapters/timeouts/timeoutPolicies";
+import { runWithDeadline } from "../core/deadline";
 
 /** Everything the handlers need, built once per process from the validated config. */
 export interface AppServices {
@@ -71,7 +73,11 @@ export interface AppServicesOptions {
 
 /** Wires the services for a config. */
 export function createAppServices(config: AppConfig, options: AppServicesOptions = {}): AppServices {
-  const tables = createTableClients(config.tableStorage, config.tableNamePrefix, options.tableOptions);
+  const timeouts = timeoutPolicies(config.limits.outboundTryTimeoutMs);
+  const tables = createTableClients(config.tableStorage, config.tableNamePrefix, {
+    ...options.tableOptions,
+    additionalPolicies: [...timeouts, ...(options.tableOptions?.additionalPolicies ?? [])],
+  });
   const acsConfig = config.messaging.acs;
   let acs: AppServices["acs"];
   if (acsConfig) {
@@ -83,14 +89,17 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
             endpoint: acsConfig.endpoint,
             credential: options.acsCredential ?? createCredential(acsConfig.managedIdentityClientId),
           },
-      options.acsOptions,
+      { ...options.acsOptions, additionalPolicies: [...timeouts, ...(options.acsOptions?.additionalPolicies ?? [])] },
     );
     acs = {
       client,
       sender: createMessageSender(client, processLogger),
       templates: createTemplateCatalog({
         configured: config.messaging.authenticationTemplates,
-        listTemplates: (channelId) => listTemplates(client, channelId),
+        // The listing only refines a send (is this an authentication template?) and has a fallback, so it gets one
+        // try's time at most rather than the request's whole deadline, which the send itself needs.
+        listTemplates: (channelId) =>
+          runWithDeadline(config.limits.outboundTryTimeoutMs, () => listTemplates(client, channelId)),
         logger: processLogger,
       }),
     };
@@ -104,11 +113,19 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
     sends: createSendRecordStore(tables.sends),
     acs,
     inbound: parseAdvancedMessageEvent,
-    channel: acs ? { sender: acs.sender, templates: acs.templates } : undefined,
+    channel: acs
+      ? { sender: acs.sender, templates: acs.templates, loopbackUrls: config.messaging.allowLoopbackMediaUrls }
+      : undefined,
     routing: {
       routes: config.routing.routes,
       forwardQueue: config.routing.forwardQueue
-        ? createForwardQueue(config.routing.forwardQueue, options.forwardQueueOptions)
+        ? createForwardQueue(config.routing.forwardQueue, {
+            ...options.forwardQueueOptions,
+            retryOptions: {
+              tryTimeoutInMs: config.limits.outboundTryTimeoutMs,
+              ...options.forwardQueueOptions?.retryOptions,
+            },
+          })
         : undefined,
       actionLog: createRouteActionStore(tables.routeActions),
     },

@@ -8,6 +8,8 @@ import { isGuid } from "../core/values/ChannelId";
 import type { ChannelId } from "../core/values/ChannelId";
 import type { Scope } from "../core/values/identifiers";
 import type { TableStorageConfig } from "../adapters/tableStorage/createTableClients";
+import { isLoopbackHost } from "../core/isLoopbackHost";
+import { LIMIT_SETTINGS, readLimitsConfig, type LimitsConfig } from "./readLimitsConfig";
 
 /** How the app reaches ACS: a connection string (local, the emulator) or an endpoint with a managed identity. */
 export type AcsConfig =
@@ -26,6 +28,11 @@ export interface MessagingConfig {
   bsuidSendsEnabled: boolean;
   /** Template names known to be authentication templates (in addition to what ACS's template listing says). */
   authenticationTemplates: ReadonlySet<string>;
+  /**
+   * True only when ACS itself runs on this machine (the emulator): then media URLs may point at loopback addresses.
+   * Real ACS fetches media from the internet, where such a URL means nothing (or something it should not reach).
+   */
+  allowLoopbackMediaUrls: boolean;
 }
 
 /** Settings of the routes that act on inbound messages (reply, forward). */
@@ -49,6 +56,7 @@ export interface AppConfig {
   scopeByChannel: ReadonlyMap<ChannelId, Scope>;
   messaging: MessagingConfig;
   routing: RoutingConfig;
+  limits: LimitsConfig;
 }
 
 /** Every setting the app reads, for documentation and the infra checks. */
@@ -69,6 +77,7 @@ export const CONFIG_SETTINGS = [
   "FORWARD_QUEUE_CONNECTION_STRING",
   "FORWARD_QUEUE_SERVICE_URI",
   "FORWARD_QUEUE_NAME",
+  ...(Object.keys(LIMIT_SETTINGS) as (keyof typeof LIMIT_SETTINGS)[]),
 ] as const;
 
 const SCOPE_PATTERN = /^[A-Za-z0-9-]{1,63}$/;
@@ -138,9 +147,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const messaging = readMessagingConfig(env, problems);
   const routing = readRoutingConfig(env, problems, messaging);
+  const limits = readLimitsConfig(env, problems);
 
   if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
-  return { tableStorage, tableNamePrefix, defaultScope: defaultScope as Scope, scopeByChannel, messaging, routing };
+  return {
+    tableStorage,
+    tableNamePrefix,
+    defaultScope: defaultScope as Scope,
+    scopeByChannel,
+    messaging,
+    routing,
+    limits,
+  };
 }
 
 function readMessagingConfig(env: Env, problems: string[]): MessagingConfig {
@@ -188,7 +206,19 @@ function readMessagingConfig(env: Env, problems: string[]): MessagingConfig {
     addressPreference: preference === "phone" ? "phone" : "bsuid",
     bsuidSendsEnabled: bsuidSends !== "false",
     authenticationTemplates,
+    allowLoopbackMediaUrls: acs !== undefined && isLoopbackHost(acsHost(acs)),
   };
+}
+
+/** The host name ACS is reached at, as `URL.hostname` gives it ("" when unreadable). */
+function acsHost(acs: AcsConfig): string {
+  const endpoint =
+    acs.kind === "endpoint" ? acs.endpoint : (/endpoint=([^;]+)/i.exec(acs.connectionString)?.[1] ?? "").trim();
+  try {
+    return new URL(endpoint).hostname;
+  } catch {
+    return "";
+  }
 }
 
 const QUEUE_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
@@ -235,7 +265,7 @@ function readRoutingConfig(env: Env, problems: string[], messaging: MessagingCon
   const named = setting(env, "ROUTES_FILE");
   const routesFile = resolveRoutesPath(named ?? DEFAULT_ROUTES_FILE, findAppRoot(env));
   if (!named && !existsSync(routesFile)) return { routesFile: undefined, routes: [], forwardQueue };
-  const loaded = loadRoutesFile(routesFile);
+  const loaded = loadRoutesFile(routesFile, { allowLoopbackUrls: messaging.allowLoopbackMediaUrls });
   problems.push(...loaded.problems);
   const forwarding = loaded.routes.filter((route) => route.actions.some((action) => action.type === "forward"));
   if (forwarding.length > 0 && !forwardQueue && !connectionString && !serviceUri) {

@@ -20,7 +20,12 @@ import {
   type PathSegment,
   type SchemaProblem,
 } from "../schemaValidation/describeSchemaErrors";
-import { parseOutboundMessage, type TemplateMessage, type TextMessage } from "../domain/messaging/outboundMessage";
+import {
+  parseOutboundMessage,
+  type OutboundMessageOptions,
+  type TemplateMessage,
+  type TextMessage,
+} from "../domain/messaging/outboundMessage";
 import { validateEventGridFilter, type EventGridFilter } from "../eventGridFilter/evaluateEventGridFilter";
 import { parseJsonKeepingNumberText } from "../eventGridFilter/parseJsonKeepingNumberText";
 import { senderCountriesAdvancedFilter } from "../domain/routing/senderCountryFilter";
@@ -57,7 +62,7 @@ const validateRoutesFile = routesFile as unknown as CompiledValidator;
  * `includedEventTypes` that exclude `AdvancedMessageReceived` (such a route could never match), and the rules of a
  * reply (`parseOutboundMessage`).
  */
-export function parseRoutes(input: unknown): LoadedRoutes {
+export function parseRoutes(input: unknown, options: OutboundMessageOptions = {}): LoadedRoutes {
   const found = schemaProblems(validateRoutesFile, input);
   const ofRoute = (problem: SchemaProblem) => problem.path[0] === "routes" && typeof problem.path[1] === "number";
   const problems = found
@@ -73,7 +78,7 @@ export function parseRoutes(input: unknown): LoadedRoutes {
     const own = found
       .filter((problem) => ofRoute(problem) && problem.path[1] === index)
       .map((problem) => ({ path: problem.path.slice(2), message: problem.message }));
-    const route = checkRoute(raw, own);
+    const route = checkRoute(raw, own, options);
     if (isObject(raw) && typeof raw.name === "string" && !own.some((problem) => problem.path[0] === "name")) {
       const earlier = seen.get(raw.name.toLowerCase());
       if (earlier !== undefined) {
@@ -97,7 +102,7 @@ export function parseRoutes(input: unknown): LoadedRoutes {
  * Adds to `problems` (the route's schema problems, paths from the route) what the schema cannot see, for each part the
  * schema found right; returns the route when it has no problem at all.
  */
-function checkRoute(raw: unknown, problems: SchemaProblem[]): Route | undefined {
+function checkRoute(raw: unknown, problems: SchemaProblem[], options: OutboundMessageOptions): Route | undefined {
   if (!isObject(raw)) return undefined;
   const clean = (part: string) => !problems.some((problem) => problem.path[0] === part);
   const problem = (path: PathSegment[], message: string) => problems.push({ path, message });
@@ -106,7 +111,7 @@ function checkRoute(raw: unknown, problems: SchemaProblem[]): Route | undefined 
   const countries = clean("senderCountries")
     ? checkCountries((raw.senderCountries ?? []) as string[], problem)
     : undefined;
-  const actions = clean("actions") ? checkActions(raw.actions as RouteAction[], problem) : undefined;
+  const actions = clean("actions") ? checkActions(raw.actions as RouteAction[], problem, options) : undefined;
   if (filter === undefined || countries === undefined || actions === undefined) return undefined;
 
   let effective = filter;
@@ -174,6 +179,7 @@ function checkCountries(raw: string[], problem: (path: PathSegment[], message: s
 function checkActions(
   raw: RouteAction[],
   problem: (path: PathSegment[], message: string) => void,
+  options: OutboundMessageOptions,
 ): RouteAction[] | undefined {
   const types = new Set<string>();
   let ok = true;
@@ -189,7 +195,10 @@ function checkActions(
     if (action.type !== "reply") return { type: action.type };
     const field = `actions[${index}].message`;
     try {
-      return { type: "reply", message: parseOutboundMessage(action.message, field) as TextMessage | TemplateMessage };
+      return {
+        type: "reply",
+        message: parseOutboundMessage(action.message, field, options) as TextMessage | TemplateMessage,
+      };
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       ok = false;
@@ -207,7 +216,7 @@ function checkActions(
  * Reads and validates a routes file. Never throws for a bad file: an unreadable file or broken JSON is a problem like
  * any other, each prefixed with the file's path.
  */
-export function loadRoutesFile(path: string): LoadedRoutes {
+export function loadRoutesFile(path: string, options: OutboundMessageOptions = {}): LoadedRoutes {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -224,7 +233,7 @@ export function loadRoutesFile(path: string): LoadedRoutes {
   } catch (error) {
     return { routes: [], problems: [`routes file ${path}: is not valid JSON (${(error as Error).message})`] };
   }
-  const loaded = parseRoutes(json);
+  const loaded = parseRoutes(json, options);
   return { routes: loaded.routes, problems: loaded.problems.map((problem) => `routes file ${path}: ${problem}`) };
 }
 

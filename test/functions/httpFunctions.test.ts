@@ -120,6 +120,7 @@ describe("contact HTTP functions", () => {
         method: "POST",
         url: `http://localhost:7071/api/contacts/${contactId}/relink`,
         params: { contactId },
+        headers: { "content-type": "application/json" },
         body: { string: JSON.stringify({ bsuid: "US.55500011122233344455" }) },
       }),
     );
@@ -148,7 +149,13 @@ describe("contact HTTP functions", () => {
     const contactId = "c_0123456789abcdef0123456789abcdef";
     const response = await call(
       relinkContactHandler,
-      new HttpRequest({ method: "POST", url: "http://localhost/x", params: { contactId }, body: { string: body } }),
+      new HttpRequest({
+        method: "POST",
+        url: "http://localhost/x",
+        params: { contactId },
+        headers: { "content-type": "application/json" },
+        body: { string: body },
+      }),
     );
     expect(response.status).toBe(400);
     expect((response.jsonBody?.error as { field: string }).field).toBe(field);
@@ -162,6 +169,7 @@ describe("contact HTTP functions", () => {
         method: "POST",
         url: "http://localhost/x",
         params: { contactId },
+        headers: { "content-type": "application/json" },
         body: { string: JSON.stringify({ bsuid: "US.1" }) },
       }),
     );

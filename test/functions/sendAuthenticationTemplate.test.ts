@@ -125,6 +125,7 @@ function relink(contactId: string, bsuid: string): Promise<Response> {
       method: "POST",
       url: `http://localhost:7071/api/contacts/${contactId}/relink`,
       params: { contactId },
+      headers: { "content-type": "application/json" },
       body: { string: JSON.stringify({ bsuid }) },
     }),
   );

@@ -327,6 +327,25 @@ describe("app settings", () => {
     );
   });
 
+  it("limit request bodies in the host above Event Grid's 1 MB events and at least as high as the API's limit", () => {
+    const hostLimit = Number(
+      stringValue(
+        objectProperties(declarationOf(tree("infra/app/api.bicep"), "hostSettings")!.value).get(
+          "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT",
+        ),
+      ),
+    );
+    const apiLimit = declarationOf(tree("infra/main.bicep"), "maxRequestBodyBytes")!;
+    const apiMax = Number(/@maxValue\((\d+)\)/.exec(apiLimit.node.previousNamedSibling?.text ?? "")?.[1]);
+    expect(hostLimit).toBeGreaterThan(1024 * 1024);
+    expect(hostLimit).toBeLessThan(100 * 1024 * 1024);
+    expect(apiMax).toBeLessThanOrEqual(hostLimit);
+    expect(
+      objectProperties(declarationOf(tree("infra/main.bicep"), "appSettings")!.value).get("MAX_REQUEST_BODY_BYTES")
+        ?.text,
+    ).toBe("string(maxRequestBodyBytes)");
+  });
+
   it("match local.settings.sample.json, which lists every setting the app reads and no stale one", () => {
     const sample = Object.keys((JSON.parse(read("local.settings.sample.json")) as { Values: object }).Values);
     const configured = new Set<string>(CONFIG_SETTINGS);

@@ -1,5 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import { maskIdentifier } from "../../core/logging/mask";
+import { isTimeout } from "../timeouts/timeoutPolicies";
 import { UpstreamError, UpstreamTransientError } from "../../domain/messaging/sendErrors";
 
 /** The parts of an SDK response this module reads (the SDK's `HttpResponse` fits). */
@@ -71,6 +72,9 @@ const NETWORK_ERROR_CODES = new Set([
  * anything else (a misconfigured client, a bug) is returned unchanged so it surfaces as it is.
  */
 export function errorFromThrown(error: unknown, operation: string): unknown {
+  if (isTimeout(error)) {
+    return new UpstreamTransientError(`ACS ${operation} did not answer in time`, { code: "acs_timeout", cause: error });
+  }
   if (isRestError(error) && error.response === undefined) {
     const code = error.code ?? "";
     if (NETWORK_ERROR_CODES.has(code) || code === "REQUEST_SEND_ERROR" || error.name === "AbortError") {

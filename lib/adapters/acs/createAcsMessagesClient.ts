@@ -3,6 +3,7 @@ import { createCommunicationAuthPolicy, parseConnectionString } from "@azure/com
 import type { KeyCredential, TokenCredential } from "@azure/core-auth";
 import {
   bearerTokenAuthenticationPolicyName,
+  type PipelinePolicy,
   type PipelineRetryOptions,
   type TlsSettings,
 } from "@azure/core-rest-pipeline";
@@ -25,6 +26,8 @@ export interface AcsMessagesClientOptions {
   retryOptions?: PipelineRetryOptions;
   /** TLS settings, e.g. a private CA (`{ ca }`) for an emulator's self-signed certificate. */
   tlsOptions?: TlsSettings;
+  /** Pipeline policies added to the client's (the app adds its timeouts here). */
+  additionalPolicies?: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[];
 }
 
 /**
@@ -92,6 +95,7 @@ function clientOptions(options: AcsMessagesClientOptions, url: URL) {
     ...(options.apiVersion === undefined ? {} : { apiVersion: options.apiVersion }),
     ...(options.retryOptions === undefined ? {} : { retryOptions: options.retryOptions }),
     ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
+    ...(options.additionalPolicies === undefined ? {} : { additionalPolicies: options.additionalPolicies }),
     // checkEndpoint only lets http: through for loopback hosts.
     allowInsecureConnection: url.protocol === "http:",
   };

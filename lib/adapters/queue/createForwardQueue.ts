@@ -1,6 +1,8 @@
 import type { QueueClient, StoragePipelineOptions } from "@azure/storage-queue";
 import { TransientError, ValidationError } from "../../core/errors";
 import { createCredential } from "../credentials/createCredential";
+import { currentDeadline } from "../../core/deadline";
+import { isTimeout } from "../timeouts/timeoutPolicies";
 import {
   encodeForwardMessage,
   fitsInQueueMessage,
@@ -36,7 +38,7 @@ export function createForwardQueue(config: ForwardQueueConfig, options: StorageP
   let created: Promise<void> | undefined;
   const ensure = (): Promise<void> => {
     if (!created) {
-      created = client.createIfNotExists().then(
+      created = client.createIfNotExists({ abortSignal: currentDeadline() }).then(
         () => undefined,
         (error: unknown) => {
           if (error instanceof storage.RestError && error.statusCode === 403) return undefined;
@@ -59,12 +61,13 @@ export function createForwardQueue(config: ForwardQueueConfig, options: StorageP
       }
       try {
         await ensure();
-        await client.sendMessage(encodeForwardMessage(message));
+        await client.sendMessage(encodeForwardMessage(message), { abortSignal: currentDeadline() });
       } catch (error) {
-        throw new TransientError(`Storage Queue send to ${config.queueName} failed`, {
-          code: "queue_unavailable",
-          cause: error,
-        });
+        const timedOut = isTimeout(error);
+        throw new TransientError(
+          `Storage Queue send to ${config.queueName} ${timedOut ? "did not answer in time" : "failed"}`,
+          { code: timedOut ? "queue_timeout" : "queue_unavailable", cause: error },
+        );
       }
     },
   };

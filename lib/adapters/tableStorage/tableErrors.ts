@@ -1,6 +1,7 @@
 import { RestError } from "@azure/data-tables";
 import { TransientError } from "../../core/errors";
 import { isTableMissing } from "./isTableMissing";
+import { isTimeout } from "../timeouts/timeoutPolicies";
 
 /**
  * How the Table Storage stores read a failed request. Three answers are expected and mean something to the caller: 404
@@ -33,10 +34,17 @@ export function isPreconditionFailed(error: unknown): boolean {
 }
 
 /**
- * Wraps an unexpected Table Storage failure as a retryable {@link TransientError} (code `storage_unavailable`), naming
+ * Wraps an unexpected Table Storage failure as a retryable {@link TransientError} (code `storage_timeout` when it ran out
+ * of time, else `storage_unavailable`), naming
  * the operation and, when there is one, the HTTP status; the original error is kept as its cause.
  */
 export function asTransient(operation: string, error: unknown): TransientError {
+  if (isTimeout(error)) {
+    return new TransientError(`Table Storage ${operation} did not answer in time`, {
+      code: "storage_timeout",
+      cause: error,
+    });
+  }
   const status = statusOf(error);
   return new TransientError(`Table Storage ${operation} failed${status ? ` with HTTP ${status}` : ""}`, {
     code: "storage_unavailable",

@@ -1,7 +1,7 @@
 import { ValidationError } from "../../core/errors";
 import * as compiledSendValidators from "../../schemaValidation/compiledSendValidators";
 import { formatPath, schemaProblems, type CompiledValidator } from "../../schemaValidation/describeSchemaErrors";
-import { isSecureOrLoopbackUrl } from "../../core/isLoopbackHost";
+import { isLoopbackHost, isSecureOrLoopbackUrl } from "../../core/isLoopbackHost";
 
 /**
  * A message the app wants to send to one WhatsApp user, in the app's own terms.
@@ -152,16 +152,30 @@ export function checkSendRequestShape(body: unknown): void {
  * Throws {@link ValidationError} whose `field` names the first offending field below `field` (e.g. `message.text`).
  * Unknown properties are dropped (from a copy; `body` is left as it is), so nothing unvalidated reaches the wire.
  */
-export function parseOutboundMessage(body: unknown, field = "message"): OutboundMessage {
+export function parseOutboundMessage(
+  body: unknown,
+  field = "message",
+  options: OutboundMessageOptions = {},
+): OutboundMessage {
   const message = structuredClone(body);
   const [problem] = schemaProblems(validateMessage(), message);
   if (problem) fail(formatPath(problem.path, field), problem.message);
-  checkRules(message as OutboundMessage, field);
+  checkRules(message as OutboundMessage, field, options.allowLoopbackUrls === true);
   return message as OutboundMessage;
 }
 
-function checkRules(message: OutboundMessage, field: string): void {
-  for (const [path, url] of urlsOf(message)) checkUrl(url, `${field}.${path}`);
+/** How {@link parseOutboundMessage} reads URLs. */
+export interface OutboundMessageOptions {
+  /**
+   * True only when the provider runs on this machine (the local emulator): then URLs may name loopback hosts, over
+   * plain HTTP too. A real provider fetches media, and users open links, over the internet, where such a URL means
+   * nothing or reaches something it should not.
+   */
+  allowLoopbackUrls?: boolean;
+}
+
+function checkRules(message: OutboundMessage, field: string, allowLoopbackUrls: boolean): void {
+  for (const [path, url] of urlsOf(message)) checkUrl(url, `${field}.${path}`, allowLoopbackUrls);
   switch (message.kind) {
     case "sticker":
       if (!new URL(message.mediaUrl).pathname.toLowerCase().endsWith(".webp")) {
@@ -201,16 +215,23 @@ function urlsOf(message: OutboundMessage): [string, string][] {
   }
 }
 
-function checkUrl(text: string, field: string): void {
+function checkUrl(text: string, field: string, allowLoopbackUrls: boolean): void {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return fail(field, "must be an absolute URL");
   }
-  // ACS fetches the media itself, so the URL must be reachable and not leak over plain HTTP; loopback HTTP is kept
-  // for local testing against the emulator.
-  if (!isSecureOrLoopbackUrl(url)) fail(field, "must be an https URL (http only for 127.0.0.1, localhost or ::1)");
+  // ACS fetches the media itself, so the URL must be reachable and not leak over plain HTTP; loopback hosts (over HTTP
+  // too) only while ACS is the local emulator, which runs on this machine.
+  if (!allowLoopbackUrls) {
+    if (isLoopbackHost(url.hostname)) {
+      fail(field, "must not point at localhost, 127.0.0.1 or ::1: ACS fetches it over the internet");
+    }
+    if (url.protocol !== "https:") fail(field, "must be an https URL");
+  } else if (!isSecureOrLoopbackUrl(url)) {
+    fail(field, "must be an https URL (http only for 127.0.0.1, localhost or ::1)");
+  }
   if (url.username !== "" || url.password !== "") fail(field, "must not contain credentials");
 }
 

@@ -27,7 +27,7 @@ export async function readJsonBody(request: ApiRequest): Promise<unknown> {
 
 /**
  * Maps an error to the API's error response: 400 for invalid input (naming the field), 404, 422 for rule refusals,
- * 503 for transient trouble. Anything unexpected is logged and answered with a generic 500 that leaks nothing.
+ * 503 for transient trouble, 504 when a dependency did not answer in time. Anything unexpected is logged and answered with a generic 500 that leaks nothing.
  */
 export function toErrorResponse(error: unknown, logger: Logger): ApiResponse {
   if (error instanceof ValidationError) {
@@ -37,6 +37,14 @@ export function toErrorResponse(error: unknown, logger: Logger): ApiResponse {
     return { status: 404, body: { error: { code: error.code, message: error.message } } };
   if (error instanceof RuleRefusalError) {
     return { status: 422, body: { error: { code: error.code, message: error.message } } };
+  }
+  if (isTimeoutError(error)) {
+    logger.warn("request ran out of time on a dependency", { code: error.code, error: error.message });
+    return {
+      status: 504,
+      body: { error: { code: error.code, message: "A dependency did not answer in time; try again shortly" } },
+      headers: { "Retry-After": "5" },
+    };
   }
   if (error instanceof TransientError) {
     logger.warn("request failed on a dependency", { code: error.code, error: error.message });
@@ -51,4 +59,12 @@ export function toErrorResponse(error: unknown, logger: Logger): ApiResponse {
   }
   logger.error("unexpected error", { error: error instanceof Error ? error.message : String(error) });
   return { status: 500, body: { error: { code: "internal_error", message: "Unexpected error" } } };
+}
+
+/**
+ * True for a transient failure that is a timeout: a dependency that did not answer within a try's timeout, or the
+ * request's deadline (the adapters' codes end in `_timeout`).
+ */
+export function isTimeoutError(error: unknown): error is TransientError {
+  return error instanceof TransientError && error.code.endsWith("_timeout");
 }

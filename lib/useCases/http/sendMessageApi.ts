@@ -8,7 +8,7 @@ import { parseBsuid } from "../../core/values/Bsuid";
 import { parseChannelId } from "../../core/values/ChannelId";
 import { parsePhoneNumber } from "../../core/values/PhoneNumber";
 import { parseContactId } from "../../core/values/identifiers";
-import { readJsonBody, toErrorResponse, type ApiRequest, type ApiResponse } from "./apiTypes";
+import { isTimeoutError, readJsonBody, toErrorResponse, type ApiRequest, type ApiResponse } from "./apiTypes";
 
 function parseRecipient(value: unknown): Recipient {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -42,7 +42,9 @@ export async function sendMessageApi(
     const input = body as Record<string, unknown>;
     const recipient = parseRecipient(input.recipient);
     const channelId = input.channelId === undefined ? undefined : parseChannelId(input.channelId, "channelId");
-    const message = parseOutboundMessage(input.message, "message");
+    const message = parseOutboundMessage(input.message, "message", {
+      allowLoopbackUrls: services.channel?.loopbackUrls === true,
+    });
     const keyHeader = request.headers.get("idempotency-key");
     const idempotencyKey = keyHeader === null ? undefined : parseIdempotencyKey(keyHeader);
 
@@ -65,6 +67,8 @@ export async function sendMessageApi(
 }
 
 function toSendErrorResponse(error: unknown, logger: Logger): ApiResponse {
+  // ACS may still have accepted a send that timed out: the same Idempotency-Key sends it at most once.
+  if (isTimeoutError(error)) return toErrorResponse(error, logger);
   if (error instanceof UpstreamTransientError && error.status === 429) {
     return {
       status: 429,

@@ -11,6 +11,8 @@ import type { SendDeps, SendSettings } from "./sendToContact";
 export interface SendingChannel {
   sender: MessageSender;
   templates: TemplateCatalog;
+  /** True when the provider runs on this machine (the local emulator), so URLs in messages may name loopback hosts. */
+  loopbackUrls?: boolean;
 }
 
 /** The ports a use case that may send passes on to {@link sendToContact}; `channel` is absent when sending is off. */

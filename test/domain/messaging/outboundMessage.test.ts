@@ -122,10 +122,34 @@ describe("parseOutboundMessage", () => {
     expect(fieldOf({ kind: "image", mediaUrl: "/a.png" })).toBe("message.mediaUrl");
   });
 
-  it("accepts plain HTTP media URLs when the host is loopback", () => {
+  it("accepts loopback URLs, plain HTTP too, when the provider runs on this machine", () => {
     for (const mediaUrl of ["http://127.0.0.1:7071/a.png", "http://localhost/a.png", "http://[::1]/a.png"]) {
-      expect(parseOutboundMessage({ kind: "image", mediaUrl })).toEqual({ kind: "image", mediaUrl });
+      expect(parseOutboundMessage({ kind: "image", mediaUrl }, "message", { allowLoopbackUrls: true })).toEqual({
+        kind: "image",
+        mediaUrl,
+      });
     }
+  });
+
+  it.each([
+    "http://127.0.0.1:7071/a.png",
+    "https://127.0.0.1/a.png",
+    "https://localhost/a.png",
+    "http://[::1]/a.png",
+    "https://LOCALHOST:8443/a.png",
+  ])("refuses %s as a media URL when the provider is real ACS (the default)", (mediaUrl) => {
+    expect(fieldOf({ kind: "image", mediaUrl })).toBe("message.mediaUrl");
+    expect(() => parseOutboundMessage({ kind: "image", mediaUrl })).toThrow(/localhost|https/);
+  });
+
+  it("refuses a loopback link in a template value when the provider is real ACS", () => {
+    const body = {
+      kind: "template",
+      name: "t",
+      language: "en",
+      values: [{ kind: "image", name: "header", url: "https://localhost/a.png" }],
+    };
+    expect(fieldOf(body)).toBe("message.values[0].url");
   });
 
   it("names the field when an audio message has a caption", () => {
