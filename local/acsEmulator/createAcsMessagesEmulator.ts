@@ -20,6 +20,7 @@ import {
   type EmulatorError,
 } from "./validateNotification";
 import { verifyAcsHmac } from "./verifyAcsHmac";
+import { checkLocalRequest } from "../host/guardLocalRequest";
 import { readBody, writeJson } from "../host/httpBodies";
 
 export type { EmulatorTemplate } from "./emulatorTemplates";
@@ -128,6 +129,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  *
  * Error codes other than WhatsApp's (`131062`, `132001`) are the emulator's own (ACS documents few); the response
  * shapes (`{ error: { code, message, target } }` plus `x-ms-error-code`) are the service's.
+ *
+ * Unlike the service, it answers only this machine's tools (`guardLocalRequest`): 421 for a `Host` that is not
+ * loopback, 403 for a cross-site browser request and 415 for a body that is not JSON, before authentication.
  */
 export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOptions): Promise<AcsMessagesEmulator> {
   const accessKey = options.accessKey ?? randomBytes(32).toString("base64");
@@ -153,7 +157,6 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req, MAX_BODY_BYTES);
     const target = req.url ?? "/";
     const url = new URL(target, baseUrl);
     const method = req.method ?? "GET";
@@ -167,6 +170,11 @@ export async function createAcsMessagesEmulator(options: AcsMessagesEmulatorOpti
       writeError(res, error, { ...echoClientRequestId(req.headers), ...headers });
     };
 
+    // Before the body is read or the signature checked. Every body the emulator takes is JSON (sends and read
+    // receipts); media are only served (GET), never uploaded.
+    const refusal = checkLocalRequest(req);
+    if (refusal !== undefined) return fail(refusal);
+    const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined)
       return fail({ status: 413, code: "RequestEntityTooLarge", message: "The body is too large." });
     const route = matchRoute(method, url.pathname);

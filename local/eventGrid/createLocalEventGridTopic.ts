@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { evaluateEventGridFilter } from "../../lib/eventGridFilter/evaluateEventGridFilter";
 import { parseJsonKeepingNumberText, shareNumberText } from "../../lib/eventGridFilter/parseJsonKeepingNumberText";
+import { checkLocalRequest } from "../host/guardLocalRequest";
 import { readBody } from "../host/httpBodies";
 import { silentLocalLogger, type LocalLogger } from "../host/localLogger";
 import { authenticatePublisher } from "./authenticatePublisher";
@@ -123,7 +124,10 @@ export interface LocalEventGridTopic {
   readonly accessKey: string;
   readonly path: string;
   readonly subscriptions: readonly LocalSubscription[];
-  /** Node request listener for `POST /api/events` (mount it on a server). */
+  /**
+   * Node request listener for `POST /api/events` (mount it on a server). Refuses, before the key is checked, what
+   * `guardLocalRequest` refuses: a foreign `Host`, a cross-site page, a body that is not JSON or CloudEvents JSON.
+   */
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /**
    * Publishes events in-process, as an authenticated `POST /api/events` would (Event Grid schema array, or CloudEvents
@@ -380,6 +384,9 @@ export function createLocalEventGridTopic(options: LocalEventGridTopicOptions): 
     deadLetters,
 
     async handleRequest(req, res) {
+      // Also checked here (not only by the host it is mounted on), so the topic served on a server of its own is guarded.
+      const refusal = checkLocalRequest(req);
+      if (refusal !== undefined) return writeError(res, refusal.status, refusal.code, refusal.message);
       const url = new URL(req.url ?? "/", "http://localhost");
       if (req.method !== "POST") {
         res.setHeader("allow", "POST");

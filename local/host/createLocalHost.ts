@@ -9,6 +9,7 @@ import type { FunctionRegistration } from "./loadFunctionApp";
 import { fromFunctionsLogLevel, fromInvocationLogArgs, silentLocalLogger, type LocalLogger } from "./localLogger";
 import { compareRoutePrecedence, compileRouteTemplate, type RouteTemplate } from "./routeTemplate";
 import { readBody, writeJson } from "./httpBodies";
+import { refuseNonLocalRequest } from "./guardLocalRequest";
 
 /** The Functions host's path for Event Grid trigger deliveries. */
 export const EVENT_GRID_WEBHOOK_PATH = "/runtime/webhooks/eventgrid";
@@ -30,6 +31,11 @@ export interface LocalHostMount {
   prefix?: boolean;
   /** Shown in errors, e.g. "the local Event Grid topic". */
   description: string;
+  /**
+   * Media types besides JSON that request bodies may have, by exact path (e.g. `{ "/simulator/crm/import":
+   * ["text/csv"] }`); every other body must be JSON (see `guardLocalRequest`).
+   */
+  bodyTypes?: Readonly<Record<string, readonly string[]>>;
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
@@ -102,6 +108,9 @@ interface HttpRoute {
  *
  * Handlers get a real `InvocationContext` (invocation ID, function name, a log handler writing structured lines) and,
  * for HTTP, a real `HttpRequest`; the `HttpResponseInit` they return is converted as the worker converts it.
+ *
+ * Unlike the host, every request (mounts included) first passes `guardLocalRequest`: 421 for a `Host` that is not
+ * loopback, 403 for a cross-site browser request, 415 for a body that is not JSON.
  */
 export async function createLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const logger = options.logger ?? silentLocalLogger;
@@ -180,6 +189,8 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     const url = new URL(req.url ?? "/", baseUrl);
     const path = normalisePath(url.pathname);
     const mount = findMount(path);
+    // Before any handler: a foreign Host, a cross-site page or a non-JSON body never reaches a function or a mount.
+    if (refuseNonLocalRequest(req, res, { bodyTypes: mount ? bodyTypesAt(mount, path) : [] })) return;
     if (mount) return mount.handle(req, res);
     if (path.toLowerCase() === EVENT_GRID_WEBHOOK_PATH) return serveEventGrid(req, res, url);
     if (path === "/") return writeText(res, 200, "Your Functions app is running locally (ACS Advanced Messaging).");
@@ -359,6 +370,13 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       await closed;
     },
   };
+}
+
+/** The body types `mount` accepts at `path` besides JSON (paths compared as the host compares them). */
+function bodyTypesAt(mount: LocalHostMount, path: string): readonly string[] {
+  const key = path.toLowerCase();
+  const entry = Object.entries(mount.bodyTypes ?? {}).find(([at]) => normalisePath(at).toLowerCase() === key);
+  return entry?.[1] ?? [];
 }
 
 /** The trigger binding's name (the key of its entry in `bindings`). */

@@ -13,7 +13,12 @@ import {
   type SimulatorChannel,
   type WhatsAppSimulator,
 } from "./createWhatsAppSimulator";
-import { SIMULATOR_PATH, createSimulatorHttpHandler, type CrmImportReport } from "./createSimulatorHttpHandler";
+import {
+  SIMULATOR_BODY_TYPES,
+  SIMULATOR_PATH,
+  createSimulatorHttpHandler,
+  type CrmImportReport,
+} from "./createSimulatorHttpHandler";
 import { SimulatorError, parseCountry } from "./identities";
 import type { SimulatorClock } from "./simulatorClock";
 
@@ -83,6 +88,7 @@ export function attachWhatsAppSimulator(stack: LocalStack, options: AttachSimula
     path: SIMULATOR_PATH,
     prefix: true,
     description: "The WhatsApp user simulator",
+    bodyTypes: SIMULATOR_BODY_TYPES,
     handle: createSimulatorHttpHandler({
       simulator,
       waitForIdle: () => stack.topic.waitForIdle(),

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkLocalRequest } from "../host/guardLocalRequest";
 import { readBody, writeJson } from "../host/httpBodies";
 import type { CreateUserInput, WhatsAppSimulator } from "./createWhatsAppSimulator";
 import { SimulatorError } from "./identities";
@@ -7,6 +8,14 @@ import { parseDuration } from "./simulatorClock";
 
 /** Where the simulator's HTTP API is mounted on the local host (outside the app's `/api` routes). */
 export const SIMULATOR_PATH = "/simulator";
+
+/**
+ * The one body that is not JSON: the CRM import takes the CSV file as it is, as `text/csv` (the simulator client and
+ * CLI send that). `text/csv`, unlike `text/plain`, is a type no page of another site can send without a preflight.
+ */
+export const SIMULATOR_BODY_TYPES: Readonly<Record<string, readonly string[]>> = {
+  [`${SIMULATOR_PATH}/crm/import`]: ["text/csv"],
+};
 
 /** What a CRM import through the simulator reports (the `contacts:import` command's numbers). */
 export interface CrmImportReport {
@@ -46,6 +55,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * | `POST /simulator/crm/import?country=&scope=`     | a CRM CSV (body) into the identity map                    |
  *
  * `?wait=true` on the write routes answers only once the topic is idle, so the app has processed the events.
+ * Bodies are JSON except the CRM import's CSV ({@link SIMULATOR_BODY_TYPES}); a foreign `Host`, a cross-site page or
+ * another body type is refused (421, 403, 415) before any route runs.
  */
 export function createSimulatorHttpHandler(deps: SimulatorHttpDeps) {
   const { simulator } = deps;
@@ -55,6 +66,13 @@ export function createSimulatorHttpHandler(deps: SimulatorHttpDeps) {
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();
       const path = url.pathname.replace(/\/{2,}/g, "/").replace(/\/$/, "");
+      // The host checks this too; checked here as well so the handler served on a server of its own is guarded.
+      const bodyTypes = SIMULATOR_BODY_TYPES[path.toLowerCase()] ?? [];
+      const refusal = checkLocalRequest(req, { bodyTypes });
+      if (refusal !== undefined) {
+        writeJson(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
+        return;
+      }
       const relative = path.slice(SIMULATOR_PATH.length).replace(/^\//, "");
       const segments = relative === "" ? [] : relative.split("/").map(decodeURIComponent);
       const wait = async () => {

@@ -135,7 +135,11 @@ function notify(functionName: string, body: unknown, headers: Record<string, str
 
 describe("local host: Event Grid trigger endpoint", () => {
   it("answers 400 and invokes nothing when aeg-event-type is missing", async () => {
-    const response = await fetch(eventGridUrl("onEvent"), { method: "POST", body: JSON.stringify([event("e1")]) });
+    const response = await fetch(eventGridUrl("onEvent"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([event("e1")]),
+    });
     expect(response.status).toBe(400);
     expect(seen.events).toEqual([]);
   });
@@ -174,7 +178,7 @@ describe("local host: Event Grid trigger endpoint", () => {
   it("answers the SubscriptionValidation handshake with the code, without invoking the function", async () => {
     const response = await fetch(eventGridUrl("onEvent"), {
       method: "POST",
-      headers: { "aeg-event-type": "SubscriptionValidation" },
+      headers: { "aeg-event-type": "SubscriptionValidation", "content-type": "application/json" },
       body: JSON.stringify([
         {
           id: "v1",
@@ -255,7 +259,11 @@ describe("local host: HTTP routes", () => {
   });
 
   it("answers 404 when a route constraint rejects the value", async () => {
-    const response = await fetch(`${host.url}/api/items/a1/actions/arch1ve`, { method: "POST", body: "{}" });
+    const response = await fetch(`${host.url}/api/items/a1/actions/arch1ve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(response.status).toBe(404);
   });
 
@@ -295,7 +303,11 @@ describe("local host: HTTP routes", () => {
   });
 
   it("returns no body when the handler answers 204", async () => {
-    const response = await fetch(`${host.url}/api/items`, { method: "POST", body: "{}" });
+    const response = await fetch(`${host.url}/api/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe("");
   });
