@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { readRequestBody, type RawBodyRequest } from "../../../lib/useCases/http/readRequestBody";
 
-function request(options: { method?: string; body?: string; headers?: Record<string, string> }): RawBodyRequest & {
+function request(options: {
+  method?: string;
+  body?: string;
+  headers?: Record<string, string | undefined>;
+}): RawBodyRequest & {
   reads: number;
 } {
-  const headers = new Map(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const headers = new Map(
+    Object.entries(options.headers ?? {})
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name.toLowerCase(), value]),
+  );
   const made = {
     reads: 0,
     method: options.method ?? "POST",
