@@ -1,10 +1,17 @@
 import { app } from "@azure/functions";
 import { findContact, getContact, relinkContactApi } from "../lib/useCases/http/contactApi";
+import { eraseByIdentifierApi, eraseContactApi } from "../lib/useCases/http/erasureApi";
 import { httpHandler } from "./shared/adapters";
 
 export const getContactHandler = httpHandler(getContact);
 export const findContactHandler = httpHandler(findContact);
 export const relinkContactHandler = httpHandler(relinkContactApi);
+export const eraseContactHandler = httpHandler((services, request, logger) =>
+  eraseContactApi(services.erasure, request, logger),
+);
+export const eraseByIdentifierHandler = httpHandler((services, request, logger) =>
+  eraseByIdentifierApi(services.erasure, request, logger),
+);
 
 app.http("getContact", {
   methods: ["GET"],
@@ -18,4 +25,16 @@ app.http("relinkContact", {
   authLevel: "function",
   route: "contacts/{contactId}/relink",
   handler: relinkContactHandler,
+});
+app.http("eraseContact", {
+  methods: ["DELETE"],
+  authLevel: "function",
+  route: "contacts/{contactId}",
+  handler: eraseContactHandler,
+});
+app.http("eraseContactByIdentifier", {
+  methods: ["DELETE"],
+  authLevel: "function",
+  route: "contacts",
+  handler: eraseByIdentifierHandler,
 });

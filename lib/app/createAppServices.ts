@@ -31,6 +31,8 @@ import { createRouteActionStore } from "../adapters/tableStorage/createRouteActi
 import { createCredential } from "../adapters/credentials/createCredential";
 import { createTableClients, ensureTables, type AppTables } from "../adapters/tableStorage/createTableClients";
 import { timeoutPolicies } from "../adapters/timeouts/timeoutPolicies";
+import { createErasureLog } from "../adapters/tableStorage/createErasureLog";
+import type { ErasureApiPorts } from "../useCases/http/erasureApi";
 import { runWithDeadline } from "../core/deadline";
 
 /** Everything the handlers need, built once per process from the validated config. */
@@ -49,6 +51,8 @@ export interface AppServices {
   channel: SendingChannel | undefined;
   /** What inbound-message routes need: the routes (loaded once, with the config), the forward queue, the action log. */
   routing: RoutingPorts;
+  /** What erasing a person reaches: every store, and the erasure log. */
+  erasure: ErasureApiPorts;
   clock: () => Date;
 }
 
@@ -104,13 +108,19 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
       }),
     };
   }
+  const identityStore = createCachedIdentityStore(createIdentityStore(tables));
+  const ledger = createMessageLedger(tables.messages);
+  const rejections = createRejectedEventStore(tables.rejectedEvents);
+  const sends = createSendRecordStore(tables.sends);
+  const actionLog = createRouteActionStore(tables.routeActions);
+  const clock = options.clock ?? (() => new Date());
   return {
     config,
     tables,
-    identityStore: createCachedIdentityStore(createIdentityStore(tables)),
-    ledger: createMessageLedger(tables.messages),
-    rejections: createRejectedEventStore(tables.rejectedEvents),
-    sends: createSendRecordStore(tables.sends),
+    identityStore,
+    ledger,
+    rejections,
+    sends,
     acs,
     inbound: parseAdvancedMessageEvent,
     channel: acs
@@ -127,9 +137,21 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
             },
           })
         : undefined,
-      actionLog: createRouteActionStore(tables.routeActions),
+      actionLog,
     },
-    clock: options.clock ?? (() => new Date()),
+    erasure: {
+      config,
+      identityStore,
+      ledger,
+      routeActions: actionLog,
+      sends,
+      rejections,
+      erasures: createErasureLog(tables.erasures),
+      clock,
+      // An event in flight when an erasure began ends by its deadline; a minute on top covers Event Grid's clock.
+      lateWriteWindowMs: config.limits.eventDeadlineMs + 60_000,
+    },
+    clock,
   };
 }
 

@@ -32,10 +32,13 @@ describe("built function entries", () => {
     const byName = new Map(registrations.map((r) => [r.name, r]));
     expect(byName.get("advancedMessageReceived")?.triggerType).toBe("eventGridTrigger");
     expect(byName.get("deliveryStatusUpdated")?.triggerType).toBe("eventGridTrigger");
+    expect(byName.get("finishErasures")?.trigger).toMatchObject({ type: "timerTrigger", schedule: "0 */5 * * * *" });
     for (const [name, route, method] of [
       ["getContact", "contacts/{contactId}", "GET"],
       ["findContact", "contacts", "GET"],
       ["relinkContact", "contacts/{contactId}/relink", "POST"],
+      ["eraseContact", "contacts/{contactId}", "DELETE"],
+      ["eraseContactByIdentifier", "contacts", "DELETE"],
       ["getMessage", "messages/{messageId}", "GET"],
       ["health", "health", "GET"],
     ] as const) {

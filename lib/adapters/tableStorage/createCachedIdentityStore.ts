@@ -107,6 +107,16 @@ export function createCachedIdentityStore(inner: IdentityStore, options: Identit
       return inner.deleteKey(scope, kind, value, etag);
     },
 
+    async markErasing(contactId, etag) {
+      contacts.delete(contactId);
+      return inner.markErasing(contactId, etag);
+    },
+
+    async deleteContact(contactId) {
+      contacts.delete(contactId);
+      return inner.deleteContact(contactId);
+    },
+
     listContacts: (scope?: Scope) => inner.listContacts(scope),
 
     knowsKey(scope: Scope, kind: IdentityKind, value: string) {

@@ -31,6 +31,8 @@ interface ContactEntity {
   mergedContactIds?: string;
   previousBsuids?: string;
   mergedInto?: string | null;
+  /** Set when an erasure of the contact began (ISO time); the row is deleted when it ends. */
+  erasingSince?: string | null;
 }
 
 interface KeyEntity {
@@ -94,7 +96,12 @@ function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
     previousPhones: parseJson<PhoneNumber[]>(entity.previousPhones, []),
   };
   contact.phoneConfirmation = readPhoneConfirmation(entity, contact);
-  return { contact, etag: entity.etag, mergedInto: (entity.mergedInto ?? null) as ContactId | null };
+  return {
+    contact,
+    etag: entity.etag,
+    mergedInto: (entity.mergedInto ?? null) as ContactId | null,
+    ...(entity.erasingSince ? { erasing: true } : {}),
+  };
 }
 
 function toEntity(contact: Contact, mergedInto: ContactId | null): ContactEntity {
@@ -213,6 +220,30 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
         if (isEntityMissing(error)) return true;
         if (isPreconditionFailed(error)) return false;
         throw asTransient("identity key delete", error);
+      }
+    },
+
+    async markErasing(contactId, etag) {
+      try {
+        const response = await contacts.updateEntity(
+          { partitionKey: contactId, rowKey: CONTACT_ROW, erasingSince: new Date().toISOString() },
+          "Merge",
+          { etag },
+        );
+        return response.etag ?? "*";
+      } catch (error) {
+        if (isPreconditionFailed(error) || isEntityMissing(error)) return undefined;
+        throw asTransient("contact erasure mark", error);
+      }
+    },
+
+    async deleteContact(contactId) {
+      try {
+        await contacts.deleteEntity(contactId, CONTACT_ROW);
+        return true;
+      } catch (error) {
+        if (isEntityMissing(error)) return true;
+        throw asTransient("contact delete", error);
       }
     },
 

@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { ConcurrencyError } from "../../core/errors";
-import type { MessageId } from "../../core/values/identifiers";
+import type { ContactId, MessageId } from "../../core/values/identifiers";
 import type { MessageLedger, MessageStatus, StatusEntry, StatusRecord } from "../../domain/ledger/MessageLedger";
 import {
   isAhead,
@@ -16,6 +16,7 @@ import {
   type StatusEntity,
 } from "./messageLedgerRows";
 import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "./tableErrors";
+import { deletePartition } from "./deleteRows";
 
 const MAX_ATTEMPTS = 10;
 
@@ -179,6 +180,35 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
       if (!row) return undefined;
       history.sort((a, b) => (a.at === b.at ? a.eventId.localeCompare(b.eventId) : a.at.localeCompare(b.at)));
       return toMessage(row, history);
+    },
+
+    async messageIdsOf(contactId) {
+      const ids: MessageId[] = [];
+      try {
+        const filter = odata`RowKey eq ${MESSAGE_ROW} and contactId eq ${contactId}`;
+        for await (const row of messages.listEntities({ queryOptions: { filter, select: ["PartitionKey"] } })) {
+          ids.push(row.partitionKey as MessageId);
+        }
+      } catch (error) {
+        throw asTransient("message list", error);
+      }
+      return ids;
+    },
+
+    deleteMessage: (messageId) => deletePartition(messages, messageId, "message"),
+
+    async reassignInbound(messageId: MessageId, from: ContactId, to: ContactId) {
+      try {
+        const row = await messages.getEntity<MessageEntity>(messageId, MESSAGE_ROW);
+        if (row.contactId !== from) return false;
+        await messages.updateEntity({ partitionKey: messageId, rowKey: MESSAGE_ROW, contactId: to }, "Merge", {
+          etag: row.etag,
+        });
+        return true;
+      } catch (error) {
+        if (isEntityMissing(error) || isPreconditionFailed(error)) return false;
+        throw asTransient("message reassign", error);
+      }
     },
   };
 }

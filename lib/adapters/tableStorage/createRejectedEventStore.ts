@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { deleteRows } from "./deleteRows";
 import { asTransient, isEntityMissing } from "./tableErrors";
 import type { RejectedEventStore } from "../../domain/rejections/RejectedEventStore";
 
@@ -81,6 +82,44 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
         if (isEntityMissing(error)) return undefined;
         throw asTransient("rejected-event read", error);
       }
+    },
+
+    async deleteNaming(needles) {
+      const wanted = needles.filter((needle) => needle.length > 0);
+      if (wanted.length === 0) return 0;
+      // Rows of one event: `{hash}`, `{hash}|1`, … in one partition, each holding `raw0`… in order.
+      const events = new Map<string, { partitionKey: string; rows: { rowKey: string; raw: string }[] }>();
+      try {
+        for await (const row of table.listEntities<Record<string, unknown>>()) {
+          const base = row.rowKey!.split("|")[0]!;
+          const id = `${row.partitionKey}/${base}`;
+          const event = events.get(id) ?? { partitionKey: row.partitionKey!, rows: [] };
+          let raw = "";
+          for (let j = 0; j < CHUNKS_PER_ROW && typeof row[`raw${j}`] === "string"; j++)
+            raw += row[`raw${j}`] as string;
+          event.rows.push({ rowKey: row.rowKey!, raw });
+          events.set(id, event);
+        }
+      } catch (error) {
+        throw asTransient("rejected-event list", error);
+      }
+      let deleted = 0;
+      for (const event of events.values()) {
+        const order = (rowKey: string) => Number(rowKey.split("|")[1] ?? 0);
+        const raw = event.rows
+          .sort((a, b) => order(a.rowKey) - order(b.rowKey))
+          .map((row) => row.raw)
+          .join("");
+        if (!wanted.some((needle) => raw.includes(needle))) continue;
+        await deleteRows(
+          table,
+          event.partitionKey,
+          event.rows.map((row) => row.rowKey),
+          "rejected event",
+        );
+        deleted += 1;
+      }
+      return deleted;
     },
   };
 }

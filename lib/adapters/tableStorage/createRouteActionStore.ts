@@ -1,5 +1,6 @@
 import type { TableClient } from "@azure/data-tables";
 import { asTransient, isConflict, isEntityMissing } from "./tableErrors";
+import { deletePartition } from "./deleteRows";
 import type { RouteActionResult, RouteActionStore } from "../../domain/routing/RouteActionStore";
 
 interface RouteActionEntity {
@@ -52,6 +53,8 @@ export function createRouteActionStore(table: TableClient): RouteActionStore {
         throw asTransient("route action insert", error);
       }
     },
+
+    deleteFor: (messageId) => deletePartition(table, messageId, "route action"),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
+import { deleteRow } from "./deleteRows";
 import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "./tableErrors";
 import type { SendOutcome, SendRecord, SendRecordStore } from "../../domain/messaging/SendRecordStore";
 
@@ -72,7 +73,13 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
     async complete(key, outcome) {
       try {
         await table.updateEntity(
-          { partitionKey: partitionFor(key), rowKey: "send", outcome: JSON.stringify(outcome) },
+          // contactId on its own too, so an erasure finds a contact's sends with a query.
+          {
+            partitionKey: partitionFor(key),
+            rowKey: "send",
+            outcome: JSON.stringify(outcome),
+            contactId: outcome.contactId,
+          },
           "Merge",
         );
       } catch (error) {
@@ -102,6 +109,20 @@ export function createSendRecordStore(table: TableClient): SendRecordStore {
         if (isPreconditionFailed(error)) return undefined;
         throw asTransient("send record update", error);
       }
+    },
+
+    async deleteFor(contactId) {
+      const partitions: string[] = [];
+      try {
+        const filter = odata`contactId eq ${contactId}`;
+        for await (const row of table.listEntities({ queryOptions: { filter, select: ["PartitionKey"] } })) {
+          partitions.push(row.partitionKey!);
+        }
+      } catch (error) {
+        throw asTransient("send record list", error);
+      }
+      for (const partition of partitions) await deleteRow(table, partition, "send", "send record");
+      return partitions.length;
     },
   };
 }

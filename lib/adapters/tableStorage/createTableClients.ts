@@ -22,6 +22,8 @@ export interface AppTables {
   sends: TableClient;
   /** What each route did per inbound message, so a redelivery skips finished route actions. */
   routeActions: TableClient;
+  /** Receipts of erasures (counts per kind, no identifiers), and what is left to sweep once in-flight events end. */
+  erasures: TableClient;
 }
 
 function isLoopback(url: string): boolean {
@@ -120,6 +122,7 @@ export function createTableClients(
     rejectedEvents: make("rejectedEvents"),
     sends: make("sends"),
     routeActions: make("routeActions"),
+    erasures: make("erasures"),
   };
 }
 

@@ -6,6 +6,8 @@ export interface StoredContact {
   contact: Contact;
   etag: string;
   mergedInto: ContactId | null;
+  /** True while the contact is being erased: nothing may attach to it or change it any more. */
+  erasing?: boolean;
 }
 
 /** An identity key with its ETag and when it was last written. */
@@ -43,6 +45,13 @@ export interface IdentityStore {
   ): Promise<string | undefined>;
   /** Deletes a key if its ETag still matches; false on conflict (already deleted counts as done). */
   deleteKey(scope: Scope, kind: IdentityKind, value: string, etag: string): Promise<boolean>;
+  /**
+   * Marks a contact as being erased, if its ETag still matches; returns the new ETag, undefined on a conflicting write.
+   * From then on every writer that read it earlier fails its ETag check, and resolution refuses it.
+   */
+  markErasing(contactId: ContactId, etag: string): Promise<string | undefined>;
+  /** Deletes a contact's row (a live contact or a merge tombstone); true when it is gone. */
+  deleteContact(contactId: ContactId): Promise<boolean>;
   /** Every live (not merged) contact of a scope, for exports and the demo; a partition-crossing query, never on the hot path. */
   listContacts(scope?: Scope): Promise<Contact[]>;
   /**

@@ -111,4 +111,13 @@ export interface MessageLedger {
   getMessage(messageId: MessageId): Promise<LedgerMessage | undefined>;
   /** Records what the app did about a failure of the message (the last follow-up wins; the same one again is a no-op). */
   recordFollowUp(messageId: MessageId, followUp: FollowUp): Promise<void>;
+  /** The IDs of every message recorded for a contact (a query across partitions: erasure, never the hot path). */
+  messageIdsOf(contactId: ContactId): Promise<MessageId[]>;
+  /** Deletes a message with its status history; returns how many rows went. */
+  deleteMessage(messageId: MessageId): Promise<number>;
+  /**
+   * Moves an inbound message stored under `from` to `to`, if it is still under `from`; false otherwise. For a message
+   * stored under a contact that was erased meanwhile, so that it is kept with the contact its sender has now.
+   */
+  reassignInbound(messageId: MessageId, from: ContactId, to: ContactId): Promise<boolean>;
 }

@@ -27,6 +27,8 @@ export interface SendRecordStore {
   /** Starts a send, or returns the record of one already started or done with the same key. */
   begin(key: string, fingerprint: string, now: Date): Promise<SendRecord>;
   complete(key: string, outcome: SendOutcome): Promise<void>;
+  /** Deletes the records of every send to a contact (erasure); returns how many went. */
+  deleteFor(contactId: string): Promise<number>;
   /**
    * Starts a new attempt with fresh repeatability headers, if the record is unchanged since it was read; returns the
    * new record, or undefined when another caller changed it first.

@@ -19,4 +19,9 @@ export interface RejectedEventStore {
   /** Records a rejection; recording the same raw event again for the same function changes nothing. */
   record(rejection: Rejection, rawEvent: unknown, at: Date): Promise<{ partitionKey: string; rowKey: string }>;
   get(partitionKey: string, rowKey: string): Promise<StoredRejection | undefined>;
+  /**
+   * Deletes every rejected event whose raw text contains one of `needles` (a person's phone numbers and BSUIDs, for an
+   * erasure); returns how many events went. Reads the whole table: rejected events are few.
+   */
+  deleteNaming(needles: readonly string[]): Promise<number>;
 }

@@ -24,4 +24,6 @@ export interface RouteActionStore {
   get(messageId: string, route: string, action: RouteActionRecord["action"]): Promise<RouteActionRecord | undefined>;
   /** Insert-once: when a row exists already (a concurrent duplicate delivery), the first one is kept. */
   record(record: RouteActionRecord): Promise<void>;
+  /** Deletes what every route did for one inbound message (erasure); returns how many actions went. */
+  deleteFor(messageId: string): Promise<number>;
 }

@@ -11,7 +11,8 @@ import {
 import type { Contact } from "../../domain/identity/types";
 import type { Logger } from "../../core/logging/createLogger";
 import { maskIdentifier } from "../../core/logging/mask";
-import type { ContactId } from "../../core/values/identifiers";
+import type { ContactId, MessageId } from "../../core/values/identifiers";
+import { ContactErasingError } from "../identity/locateContact";
 import { sendDepsOf, type SendingPorts } from "../messaging/sendDeps";
 import type { RejectionPorts } from "./rejectEvent";
 import type { RoutingPorts } from "../routing/runRoutes";
@@ -95,12 +96,11 @@ export async function handleAdvancedMessageReceived(
       // A known sender: the contact update and the ledger insert do not depend on each other, so both go out at once
       // and the event waits for one round trip instead of two. Both are idempotent, so a failure of either is retried
       // whole by Event Grid.
-      [resolved, stored] = await Promise.all([resolveContact(identity, input), store(predicted)]);
-      if (resolved.contact.contactId !== predicted) {
-        log.info("message stored under a contact merged meanwhile; its tombstone resolves to the survivor", {
-          storedUnder: predicted,
-          contactId: resolved.contact.contactId,
-        });
+      [resolved, stored] = await resolveAndStore(services, event.messageId, resolveContact(identity, input), () =>
+        store(predicted),
+      );
+      if (stored && resolved.contact.contactId !== predicted) {
+        await keepWithCurrentContact(services, event.messageId, predicted, resolved.contact.contactId, log);
       }
     } else {
       resolved = await resolveContact(identity, input);
@@ -128,6 +128,56 @@ export async function handleAdvancedMessageReceived(
   } catch (error) {
     return rejectIfPermanent(error, services, ADVANCED_MESSAGE_RECEIVED_FUNCTION, event.envelope, rawEvent, logger);
   }
+}
+
+/**
+ * Resolution and the ledger insert of a known sender, at once. When resolution finds the contact being erased, the
+ * message this delivery just stored under it is taken back before the event fails (Event Grid redelivers it after the
+ * erasure, and it then starts a fresh contact), so the erasure's sweep never races this delivery for it.
+ */
+async function resolveAndStore(
+  services: ReceivedEventPorts,
+  messageId: MessageId,
+  resolving: Promise<ResolveOutcome>,
+  storing: () => Promise<boolean>,
+): Promise<[ResolveOutcome, boolean]> {
+  const [resolved, stored] = await Promise.allSettled([resolving, storing()]);
+  if (resolved.status === "rejected") {
+    if (resolved.reason instanceof ContactErasingError && stored.status === "fulfilled" && stored.value) {
+      await services.ledger.deleteMessage(messageId);
+    }
+    throw resolved.reason;
+  }
+  if (stored.status === "rejected") throw stored.reason;
+  return [resolved.value, stored.value];
+}
+
+/**
+ * The message was stored under the contact the cache predicted, and resolution ended on another one. A merge tombstone
+ * resolves to its survivor, so that is fine; a contact that is gone (erased meanwhile) does not, so the message moves to
+ * the contact its sender has now rather than be swept away with the erased one.
+ */
+async function keepWithCurrentContact(
+  services: ReceivedEventPorts,
+  messageId: MessageId,
+  storedUnder: ContactId,
+  contactId: ContactId,
+  log: Logger,
+): Promise<void> {
+  const previous = await services.identityStore.getContact(storedUnder, { fresh: true });
+  if (previous && !previous.erasing) {
+    log.info("message stored under a contact merged meanwhile; its tombstone resolves to the survivor", {
+      storedUnder,
+      contactId,
+    });
+    return;
+  }
+  const moved = await services.ledger.reassignInbound(messageId, storedUnder, contactId);
+  log.info("message stored under a contact erased meanwhile; kept with the sender's current contact", {
+    storedUnder,
+    contactId,
+    moved,
+  });
 }
 
 /**

@@ -48,7 +48,7 @@ export function toContactJson(contact: Contact) {
   };
 }
 
-function queryScope(services: Services, request: ApiRequest): Scope {
+function queryScope(services: { config: { defaultScope: Scope } }, request: ApiRequest): Scope {
   const scope = request.query.get("scope");
   return scope === null ? services.config.defaultScope : parseScope(scope, "scope");
 }
@@ -74,25 +74,7 @@ export async function getContact(services: Services, request: ApiRequest, logger
  */
 export async function findContact(services: Services, request: ApiRequest, logger: Logger): Promise<ApiResponse> {
   try {
-    const scope = queryScope(services, request);
-    const bsuid = request.query.get("bsuid");
-    const phone = request.query.get("phone");
-    if ((bsuid === null) === (phone === null)) {
-      throw new ValidationError("Give exactly one of the query parameters bsuid and phone", { field: "bsuid" });
-    }
-    let key: { kind: "bsuid" | "phone"; value: string };
-    if (bsuid !== null) {
-      key = { kind: "bsuid", value: parseBsuid(bsuid, "bsuid") };
-    } else {
-      const country = request.query.get("country");
-      if (country !== null && !isSupportedCountry(country.toUpperCase())) {
-        throw new ValidationError("country must be an ISO 3166 alpha-2 code such as GB", { field: "country" });
-      }
-      key = {
-        kind: "phone",
-        value: parsePhoneNumber(phone, "phone", country ? (country.toUpperCase() as CountryCode) : undefined),
-      };
-    }
+    const { scope, key } = parseIdentifierQuery(services, request);
     const found = await services.identityStore.getKey(scope, key.kind, key.value, FRESH);
     const stored = found ? await followContact(services.identityStore, found.contactId, undefined, FRESH) : undefined;
     if (!stored) throw new NotFoundError(`No contact with that ${key.kind} in scope ${scope}`, "contact_not_found");
@@ -100,6 +82,36 @@ export async function findContact(services: Services, request: ApiRequest, logge
   } catch (error) {
     return toErrorResponse(error, logger);
   }
+}
+
+/**
+ * Reads `?bsuid=…` or `?phone=…` (any common format; `country` for national formats) and an optional `scope` (default:
+ * the default scope), validated before anything reaches a table.
+ */
+export function parseIdentifierQuery(
+  services: { config: { defaultScope: Scope } },
+  request: ApiRequest,
+): { scope: Scope; key: { kind: "bsuid" | "phone"; value: string } } {
+  const scope = queryScope(services, request);
+  const bsuid = request.query.get("bsuid");
+  const phone = request.query.get("phone");
+  if ((bsuid === null) === (phone === null)) {
+    throw new ValidationError("Give exactly one of the query parameters bsuid and phone", { field: "bsuid" });
+  }
+  let key: { kind: "bsuid" | "phone"; value: string };
+  if (bsuid !== null) {
+    key = { kind: "bsuid", value: parseBsuid(bsuid, "bsuid") };
+  } else {
+    const country = request.query.get("country");
+    if (country !== null && !isSupportedCountry(country.toUpperCase())) {
+      throw new ValidationError("country must be an ISO 3166 alpha-2 code such as GB", { field: "country" });
+    }
+    key = {
+      kind: "phone",
+      value: parsePhoneNumber(phone, "phone", country ? (country.toUpperCase() as CountryCode) : undefined),
+    };
+  }
+  return { scope, key };
 }
 
 /** `POST /api/contacts/{contactId}/relink` with `{ "bsuid": "…" }`: moves the contact to a new BSUID. */

@@ -1,4 +1,4 @@
-import { ConcurrencyError } from "../../core/errors";
+import { ConcurrencyError, TransientError } from "../../core/errors";
 import type { Bsuid } from "../../core/values/Bsuid";
 import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId, Scope } from "../../core/values/identifiers";
@@ -7,6 +7,13 @@ import type { IdentityStore, StoredContact, StoredKey } from "../../domain/ident
 import type { IdentityKind } from "../../domain/identity/types";
 
 const MAX_MERGE_HOPS = 8;
+
+/** A contact is being erased: retry later (Event Grid does; an API caller gets 503 with Retry-After). */
+export class ContactErasingError extends TransientError {
+  constructor(contactId: ContactId) {
+    super(`Contact ${contactId} is being erased`, { code: "contact_erasing", retryAfterSeconds: 30 });
+  }
+}
 
 /** Signals that a concurrent writer got there first: re-read and try again. */
 export class Retry {
@@ -53,6 +60,9 @@ export async function followContact(
       stored = etag ? { contact, etag, mergedInto: null } : await store.getContact(id);
     }
     if (!stored) return undefined;
+    // Nothing attaches to a contact being erased: the event or request fails as transient and, retried after the
+    // erasure, finds the identity keys gone and starts a fresh contact.
+    if (stored.erasing) throw new ContactErasingError(id);
     if (!stored.mergedInto) return stored;
     id = stored.mergedInto;
   }
