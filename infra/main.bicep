@@ -97,6 +97,19 @@ param eventDeadlineMs int = 25000
 @description('How long one API request may take in all, in ms; past it the API answers 504 (app setting API_DEADLINE_MS).')
 param apiDeadlineMs int = 20000
 
+@allowed([
+  'keys'
+  'entra'
+])
+@description('Who may call the HTTP API (app setting AUTH_MODE): keys (function keys), or entra (Entra ID access tokens with app roles, checked by the app on every call; the API functions then take no key). See infra/README.md.')
+param authMode string = 'keys'
+
+@description('Tenant of the API app registration (app setting ENTRA_TENANT_ID, with authMode entra). Empty for the tenant of this deployment.')
+param entraTenantId string = ''
+
+@description('Application (client) ID of the API app registration, the audience of its access tokens (app setting ENTRA_AUDIENCE). Required with authMode entra.')
+param entraAudience string = ''
+
 @minValue(1)
 @description('Days dead-lettered events (which hold phone numbers and BSUIDs) are kept before deletion.')
 param deadLetterRetentionDays int = 30
@@ -124,6 +137,13 @@ var channelScopesTrimmed = trim(channelScopes)
 var channelScopePairs = filter(split(channelScopesTrimmed, ','), pair => (!empty(trim(pair))))
 var channelScopesFromPairs = string(toObject(channelScopePairs, pair => (trim(first(split(pair, '=')))), pair => (trim(last(split(pair, '='))))))
 var channelScopesSetting = empty(channelScopesTrimmed) || startsWith(channelScopesTrimmed, '{') ? channelScopesTrimmed : channelScopesFromPairs
+
+// Entra ID access: the app validates the tokens itself (see infra/README.md, "API access"), so this is settings only, no
+// secret and no platform authentication resource. Without the app registration's client ID every caller would be
+// refused, so the deployment stops at validation instead. In keys mode both settings stay empty: the app refuses Entra
+// settings without AUTH_MODE=entra, which would look like protection that is not there.
+var entraAudienceSetting = authMode == 'entra' ? (empty(entraAudience) ? fail('AUTH_MODE=entra (authMode) needs ENTRA_AUDIENCE (entraAudience): the application (client) ID of the API app registration, see infra/README.md.') : entraAudience) : ''
+var entraTenantSetting = authMode == 'entra' ? (empty(entraTenantId) ? tenant().tenantId : entraTenantId) : ''
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -208,6 +228,9 @@ var appSettings = {
   OUTBOUND_TRY_TIMEOUT_MS: string(outboundTryTimeoutMs)
   EVENT_DEADLINE_MS: string(eventDeadlineMs)
   API_DEADLINE_MS: string(apiDeadlineMs)
+  AUTH_MODE: authMode
+  ENTRA_TENANT_ID: entraTenantSetting
+  ENTRA_AUDIENCE: entraAudienceSetting
 }
 
 module api 'app/api.bicep' = {

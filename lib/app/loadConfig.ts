@@ -10,6 +10,7 @@ import type { Scope } from "../core/values/identifiers";
 import type { TableStorageConfig } from "../adapters/tableStorage/createTableClients";
 import { isLoopbackHost } from "../core/isLoopbackHost";
 import { LIMIT_SETTINGS, readLimitsConfig, type LimitsConfig } from "./readLimitsConfig";
+import { ACCESS_SETTINGS, readAccessConfig, type AccessConfig } from "./readAccessConfig";
 
 /** How the app reaches ACS: a connection string (local, the emulator) or an endpoint with a managed identity. */
 export type AcsConfig =
@@ -57,6 +58,8 @@ export interface AppConfig {
   messaging: MessagingConfig;
   routing: RoutingConfig;
   limits: LimitsConfig;
+  /** Who may call the HTTP API: function keys, or Entra ID tokens with app roles. */
+  access: AccessConfig;
 }
 
 /** Every setting the app reads, for documentation and the infra checks. */
@@ -78,6 +81,7 @@ export const CONFIG_SETTINGS = [
   "FORWARD_QUEUE_SERVICE_URI",
   "FORWARD_QUEUE_NAME",
   ...(Object.keys(LIMIT_SETTINGS) as (keyof typeof LIMIT_SETTINGS)[]),
+  ...ACCESS_SETTINGS,
 ] as const;
 
 const SCOPE_PATTERN = /^[A-Za-z0-9-]{1,63}$/;
@@ -148,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const messaging = readMessagingConfig(env, problems);
   const routing = readRoutingConfig(env, problems, messaging);
   const limits = readLimitsConfig(env, problems);
+  const access = readAccessConfig(env, problems);
 
   if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
   return {
@@ -158,6 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     messaging,
     routing,
     limits,
+    access,
   };
 }
 
