@@ -97,6 +97,46 @@ param eventDeadlineMs int = 25000
 @description('How long one API request may take in all, in ms; past it the API answers 504 (app setting API_DEADLINE_MS).')
 param apiDeadlineMs int = 20000
 
+@minValue(0)
+@maxValue(3650)
+@description('Days message text (summaries, excerpts, kept templates) is kept; 0 for ever (app setting RETAIN_MESSAGE_CONTENT_DAYS).')
+param retainMessageContentDays int = 30
+
+@minValue(0)
+@maxValue(3650)
+@description('Days ledger messages are kept; 0 for ever (app setting RETAIN_MESSAGES_DAYS).')
+param retainMessagesDays int = 365
+
+@minValue(0)
+@maxValue(3650)
+@description('Days delivery status histories are kept; 0 for ever (app setting RETAIN_DELIVERY_HISTORY_DAYS).')
+param retainDeliveryHistoryDays int = 90
+
+@minValue(2)
+@maxValue(3650)
+@description('Days send records (idempotency keys with the address used) are kept (app setting RETAIN_SEND_RECORDS_DAYS).')
+param retainSendRecordsDays int = 30
+
+@minValue(2)
+@maxValue(3650)
+@description('Days route actions are kept (app setting RETAIN_ROUTE_ACTIONS_DAYS).')
+param retainRouteActionsDays int = 30
+
+@minValue(1)
+@maxValue(3650)
+@description('Days rejected events are kept with identifiers masked (app setting RETAIN_REJECTED_EVENTS_DAYS).')
+param retainRejectedEventsDays int = 30
+
+@minValue(1)
+@maxValue(3650)
+@description('Days the raw payload of a rejected event is kept for replay (app setting RETAIN_REJECTED_RAW_DAYS).')
+param retainRejectedRawDays int = 7
+
+@minValue(100)
+@maxValue(1000000)
+@description('Rows the hourly retention purge looks at per table and run (app setting RETENTION_MAX_ROWS_PER_RUN).')
+param retentionMaxRowsPerRun int = 20000
+
 @allowed([
   'keys'
   'entra'
@@ -228,6 +268,14 @@ var appSettings = {
   OUTBOUND_TRY_TIMEOUT_MS: string(outboundTryTimeoutMs)
   EVENT_DEADLINE_MS: string(eventDeadlineMs)
   API_DEADLINE_MS: string(apiDeadlineMs)
+  RETAIN_MESSAGE_CONTENT_DAYS: string(retainMessageContentDays)
+  RETAIN_MESSAGES_DAYS: string(retainMessagesDays)
+  RETAIN_DELIVERY_HISTORY_DAYS: string(retainDeliveryHistoryDays)
+  RETAIN_SEND_RECORDS_DAYS: string(retainSendRecordsDays)
+  RETAIN_ROUTE_ACTIONS_DAYS: string(retainRouteActionsDays)
+  RETAIN_REJECTED_EVENTS_DAYS: string(retainRejectedEventsDays)
+  RETAIN_REJECTED_RAW_DAYS: string(retainRejectedRawDays)
+  RETENTION_MAX_ROWS_PER_RUN: string(retentionMaxRowsPerRun)
   AUTH_MODE: authMode
   ENTRA_TENANT_ID: entraTenantSetting
   ENTRA_AUDIENCE: entraAudienceSetting

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { deleteRows } from "./deleteRows";
+import { maskIdentifiersInText } from "../../core/logging/mask";
 import { asTransient, isEntityMissing } from "./tableErrors";
 import type { RejectedEventStore } from "../../domain/rejections/RejectedEventStore";
 
@@ -8,6 +9,9 @@ import type { RejectedEventStore } from "../../domain/rejections/RejectedEventSt
 // is spread over several properties and, for very large events, several rows of the same partition.
 const CHUNK_CHARS = 30_000;
 const CHUNKS_PER_ROW = 14;
+
+/** How much of a rejected event is kept masked for people to read once its raw payload is gone. */
+const MASKED_CHARS = 30_000;
 
 function serialise(rawEvent: unknown): string {
   if (typeof rawEvent === "string") return rawEvent;
@@ -47,6 +51,8 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
         rejectedAt: at.toISOString(),
         rawLength: raw.length,
         rawRows: rows.length,
+        // Cut before masking: a mask keeps the length, and the raw event may be a megabyte.
+        masked: maskIdentifiersInText(raw.slice(0, MASKED_CHARS)),
       });
       const actions: TransactionAction[] = rows.map((row) => ["upsert", row as never, "Replace"]);
       try {
@@ -77,6 +83,7 @@ export function createRejectedEventStore(table: TableClient): RejectedEventStore
           eventType: (first.eventType as string | null) ?? undefined,
           rejectedAt: String(first.rejectedAt),
           rawEvent,
+          maskedEvent: typeof first.masked === "string" ? first.masked : "",
         };
       } catch (error) {
         if (isEntityMissing(error)) return undefined;

@@ -13,3 +13,18 @@ export function maskIdentifier(value: string | null | undefined): string {
   const head = value.startsWith("+") ? value.slice(0, 3) : value.slice(0, 2);
   return `${head}${"*".repeat(Math.max(4, value.length - head.length - 3))}${value.slice(-3)}`;
 }
+
+/** A BSUID (`US.1349…`, `US.ENT.1181…`) anywhere in a text. */
+const BSUID_IN_TEXT = /\b[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{6,128}\b/g;
+/** A phone number anywhere in a text: 8 to 15 digits, with or without `+` (ACS writes them without). */
+const PHONE_IN_TEXT = /\+?(?<![\d.-])\d{8,15}(?![\d.-])/g;
+
+/**
+ * Masks every BSUID and phone-like number in a text (a raw event kept for people to read) with
+ * {@link maskIdentifier}. Errs on the side of masking: any run of 8 to 15 digits is treated as a phone number.
+ */
+export function maskIdentifiersInText(text: string): string {
+  return text
+    .replace(BSUID_IN_TEXT, (match) => maskIdentifier(match))
+    .replace(PHONE_IN_TEXT, (match) => maskIdentifier(match));
+}

@@ -11,7 +11,10 @@ export interface Rejection {
 /** A rejected event as stored. */
 export interface StoredRejection extends Rejection {
   rejectedAt: string;
+  /** The event as it arrived, for replay after a fix; empty once its (shorter) retention has passed. */
   rawEvent: string;
+  /** The event with phone numbers and BSUIDs masked (its first 30,000 characters), kept as long as the record. */
+  maskedEvent: string;
 }
 
 /** The rejected-events table: permanent failures, kept with their reason and the raw event so nothing is lost. */
