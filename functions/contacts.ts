@@ -1,7 +1,7 @@
 import { app } from "@azure/functions";
 import { findContact, getContact, relinkContactApi } from "../lib/useCases/http/contactApi";
 import { eraseByIdentifierApi, eraseContactApi } from "../lib/useCases/http/erasureApi";
-import { httpHandler } from "./shared/adapters";
+import { apiAuthLevel, httpHandler } from "./shared/adapters";
 
 export const getContactHandler = httpHandler(getContact);
 export const findContactHandler = httpHandler(findContact);
@@ -15,26 +15,31 @@ export const eraseByIdentifierHandler = httpHandler((services, request, logger) 
 
 app.http("getContact", {
   methods: ["GET"],
-  authLevel: "function",
+  authLevel: apiAuthLevel(),
   route: "contacts/{contactId}",
   handler: getContactHandler,
 });
-app.http("findContact", { methods: ["GET"], authLevel: "function", route: "contacts", handler: findContactHandler });
+app.http("findContact", {
+  methods: ["GET"],
+  authLevel: apiAuthLevel(),
+  route: "contacts",
+  handler: findContactHandler,
+});
 app.http("relinkContact", {
   methods: ["POST"],
-  authLevel: "function",
+  authLevel: apiAuthLevel(),
   route: "contacts/{contactId}/relink",
   handler: relinkContactHandler,
 });
 app.http("eraseContact", {
   methods: ["DELETE"],
-  authLevel: "function",
+  authLevel: apiAuthLevel(),
   route: "contacts/{contactId}",
   handler: eraseContactHandler,
 });
 app.http("eraseContactByIdentifier", {
   methods: ["DELETE"],
-  authLevel: "function",
+  authLevel: apiAuthLevel(),
   route: "contacts",
   handler: eraseByIdentifierHandler,
 });

@@ -1,12 +1,12 @@
 import { app } from "@azure/functions";
 import { getMessage } from "../lib/useCases/http/messageApi";
-import { httpHandler } from "./shared/adapters";
+import { apiAuthLevel, httpHandler } from "./shared/adapters";
 
 export const getMessageHandler = httpHandler(getMessage);
 
 app.http("getMessage", {
   methods: ["GET"],
-  authLevel: "function",
+  authLevel: apiAuthLevel(),
   route: "messages/{messageId}",
   handler: getMessageHandler,
 });

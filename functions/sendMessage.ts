@@ -1,7 +1,12 @@
 import { app } from "@azure/functions";
 import { sendMessageApi } from "../lib/useCases/http/sendMessageApi";
-import { httpHandler } from "./shared/adapters";
+import { apiAuthLevel, httpHandler } from "./shared/adapters";
 
 export const sendMessageHandler = httpHandler(sendMessageApi);
 
-app.http("sendMessage", { methods: ["POST"], authLevel: "function", route: "messages", handler: sendMessageHandler });
+app.http("sendMessage", {
+  methods: ["POST"],
+  authLevel: apiAuthLevel(),
+  route: "messages",
+  handler: sendMessageHandler,
+});

@@ -6,6 +6,7 @@ import { readRequestBody } from "../../lib/useCases/http/readRequestBody";
 import { ConfigurationError } from "../../lib/core/errors";
 import { createLogger, type Logger } from "../../lib/core/logging/createLogger";
 import type { ApiRequest, ApiResponse } from "../../lib/useCases/http/apiTypes";
+import { guardApiCall } from "../../lib/useCases/access/guardApiCall";
 
 /** A structured logger writing through the invocation context, tagged with the invocation ID. */
 export function invocationLogger(context: InvocationContext): Logger {
@@ -16,6 +17,19 @@ function toResponseInit(response: ApiResponse): HttpResponseInit {
   return response.body === undefined
     ? { status: response.status, headers: response.headers }
     : { status: response.status, jsonBody: response.body, headers: response.headers };
+}
+
+/**
+ * The host's key check for the API functions (`authLevel` of their registrations): function keys, except with
+ * `AUTH_MODE=entra`, where every call needs an Entra ID token that the app checks instead, so the host asks for no key.
+ * While the settings are invalid the keys stay required: nothing opens without a check.
+ */
+export function apiAuthLevel(): "function" | "anonymous" {
+  try {
+    return getStartupConfig().access.mode === "entra" ? "anonymous" : "function";
+  } catch {
+    return "function";
+  }
 }
 
 /** The limits of the settings the app loaded with, or their defaults while the settings are invalid. */
@@ -30,7 +44,8 @@ function currentLimits(): LimitsConfig {
 /**
  * Wraps API logic as an HTTP handler: the body read within its limit (413 and 415 answered here, before any parsing),
  * the whole request under the API deadline (outbound calls past it fail, answered 504), services, a logger, and a 503
- * naming the bad settings if config is invalid.
+ * naming the bad settings if config is invalid. The call runs behind its access check and is recorded for audit
+ * (`guardApiCall`): with Entra ID access the role it needs is looked up by the function's registered name.
  */
 export function httpHandler(
   run: (services: AppServices, request: ApiRequest, logger: Logger) => Promise<ApiResponse>,
@@ -55,7 +70,9 @@ export function httpHandler(
         headers: request.headers,
         json: () => Promise.resolve().then(() => JSON.parse(body.text) as unknown),
       };
-      return toResponseInit(await run(services, apiRequest, logger));
+      const { functionName, invocationId } = context;
+      const call = { functionName, invocationId, request: apiRequest, bodyText: body.text };
+      return toResponseInit(await guardApiCall(services.access, call, () => run(services, apiRequest, logger), logger));
     });
   };
 }

@@ -32,6 +32,8 @@ import { createCredential } from "../adapters/credentials/createCredential";
 import { createTableClients, ensureTables, type AppTables } from "../adapters/tableStorage/createTableClients";
 import { timeoutPolicies } from "../adapters/timeouts/timeoutPolicies";
 import { createErasureLog } from "../adapters/tableStorage/createErasureLog";
+import { createApiAccess } from "./createApiAccess";
+import type { ApiAccessPorts } from "../useCases/access/guardApiCall";
 import type { ErasureApiPorts } from "../useCases/http/erasureApi";
 import { runWithDeadline } from "../core/deadline";
 
@@ -53,6 +55,8 @@ export interface AppServices {
   routing: RoutingPorts;
   /** What erasing a person reaches: every store, and the erasure log. */
   erasure: ErasureApiPorts;
+  /** Who may call the API (function keys, or Entra ID tokens with app roles), and the audit log of the calls. */
+  access: ApiAccessPorts;
   clock: () => Date;
 }
 
@@ -72,6 +76,8 @@ export interface AppServicesOptions {
   acsCredential?: TokenCredential;
   /** Storage Queue client options for the forward queue (e.g. a retry policy). */
   forwardQueueOptions?: StoragePipelineOptions;
+  /** Tests only: where the Entra ID token verifier fetches signing keys, instead of the tenant's own key set. */
+  entraKeysUrlForTests?: URL;
   clock?: () => Date;
 }
 
@@ -151,6 +157,7 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
       // An event in flight when an erasure began ends by its deadline; a minute on top covers Event Grid's clock.
       lateWriteWindowMs: config.limits.eventDeadlineMs + 60_000,
     },
+    access: createApiAccess(config, tables, clock, options.entraKeysUrlForTests),
     clock,
   };
 }

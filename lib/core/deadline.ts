@@ -32,3 +32,11 @@ export function withDeadline(signal: AbortSignal | undefined): AbortSignal | und
 export function isPastDeadline(): boolean {
   return current.getStore()?.aborted === true;
 }
+
+/**
+ * Runs `work` with a deadline of its own, `ms` from now, in place of the invocation's: for what must still be done when
+ * the invocation has run out of time, such as recording what happened.
+ */
+export function runWithOwnDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  return current.run(AbortSignal.timeout(ms), work);
+}

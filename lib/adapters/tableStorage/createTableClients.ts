@@ -24,6 +24,8 @@ export interface AppTables {
   routeActions: TableClient;
   /** Receipts of erasures (counts per kind, no identifiers), and what is left to sweep once in-flight events end. */
   erasures: TableClient;
+  /** Who read, changed, sent to or erased which contact, and when: one partition per UTC day. */
+  audit: TableClient;
 }
 
 function isLoopback(url: string): boolean {
@@ -123,6 +125,7 @@ export function createTableClients(
     sends: make("sends"),
     routeActions: make("routeActions"),
     erasures: make("erasures"),
+    audit: make("audit"),
   };
 }
 
