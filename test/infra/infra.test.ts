@@ -619,3 +619,52 @@ describe("azd wiring", () => {
     expect(source("infra/main.bicep")).not.toMatch(/eventSubscriptions|systemTopics|roleDefinitions/);
   });
 });
+
+describe("API access", () => {
+  // The app validates Entra ID tokens itself (infra/README.md, "API access"): the Bicep only passes settings.
+  const main = () => tree("infra/main.bicep");
+  const CLIENT_ID = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
+  const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  const evaluate = (name: string, bindings: Record<string, string>) =>
+    evaluateExpression(declarationOf(main(), name)!.value!, bindings);
+
+  it("is function keys by default, Entra ID when asked, in main.bicep and in the azd mapping", () => {
+    expect(source("infra/main.bicep")).toMatch(
+      /@allowed\(\[\s*'keys'\s*'entra'\s*\]\)\n@description\([^\n]*\)\nparam authMode string = 'keys'\n/,
+    );
+    const parameters = (JSON.parse(read("infra/main.parameters.json")) as { parameters: Record<string, unknown> })
+      .parameters;
+    expect(parameters.authMode).toEqual({ value: "${AUTH_MODE=keys}" });
+    expect(parameters.entraTenantId).toEqual({ value: "${ENTRA_TENANT_ID}" });
+    expect(parameters.entraAudience).toEqual({ value: "${ENTRA_AUDIENCE}" });
+  });
+
+  it("hands the app its access settings from the parameters", () => {
+    const settings = objectProperties(declarationOf(main(), "appSettings")!.value);
+    expect(settings.get("AUTH_MODE")?.text).toBe("authMode");
+    expect(settings.get("ENTRA_TENANT_ID")?.text).toBe("entraTenantSetting");
+    expect(settings.get("ENTRA_AUDIENCE")?.text).toBe("entraAudienceSetting");
+  });
+
+  it("sets the Entra settings only with authMode entra, where the API's client ID is required", () => {
+    const audience = (authMode: string, entraAudience: string) =>
+      evaluate("entraAudienceSetting", { authMode, entraAudience });
+    expect(audience("keys", CLIENT_ID)).toBe("");
+    expect(audience("entra", CLIENT_ID)).toBe(CLIENT_ID);
+    expect(() => audience("entra", "")).toThrow(BicepFailure);
+    expect(() => audience("entra", "")).toThrow(/ENTRA_AUDIENCE/);
+    expect(evaluate("entraTenantSetting", { authMode: "keys", entraTenantId: TENANT_ID })).toBe("");
+    expect(evaluate("entraTenantSetting", { authMode: "entra", entraTenantId: TENANT_ID })).toBe(TENANT_ID);
+    expect(declarationOf(main(), "entraTenantSetting")!.value!.text).toContain("tenant().tenantId");
+  });
+
+  it("holds no secret and no platform authentication: no client secret, no authsettingsV2", () => {
+    const all = FILES.map(source).join("\n");
+    expect(all).not.toMatch(/authsettings|MICROSOFT_PROVIDER_AUTHENTICATION_SECRET|clientSecret/i);
+    const mainSource = source("infra/main.bicep");
+    expect(mainSource).not.toMatch(/@secure\(\)\s*param entra/);
+    for (const name of ["authMode", "entraTenantId", "entraAudience"]) {
+      expect(declarationOf(main(), name)?.kind, name).toBe("param");
+    }
+  });
+});
