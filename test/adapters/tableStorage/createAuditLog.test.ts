@@ -57,7 +57,7 @@ describe("audit log on Table Storage", () => {
   });
 
   it("fails transiently when storage cannot take the record", async () => {
-    const unreachable = new TableClient("http://127.0.0.1:1/devstoreaccount1", "audit", undefined, {
+    const unreachable = new TableClient("http://127.0.0.1:1/devstoreaccount1", "audit", {
       allowInsecureConnection: true,
       retryOptions: { maxRetries: 0 },
     });
