@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { HttpRequest, type HttpRequestInit } from "@azure/functions";
 import { odata, type TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -364,5 +366,28 @@ describe("registrations", () => {
     expect(registrations.find((registration) => registration.name === "health")?.options).toContain(
       'authLevel: "function"',
     );
+  });
+
+  /** The key check of each HTTP function of the built app, loaded in a fresh process as the Functions worker loads it. */
+  async function builtAuthLevels(env: Record<string, string>): Promise<Record<string, string>> {
+    const script = `
+      const { loadFunctionApp } = require(${JSON.stringify(join(root, "dist", "local", "host", "loadFunctionApp.js"))});
+      const http = loadFunctionApp(${JSON.stringify(root)}).filter((r) => r.triggerType === "httpTrigger");
+      process.stdout.write(JSON.stringify(Object.fromEntries(http.map((r) => [r.name, r.trigger.authLevel]))));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
+      cwd: root,
+      env: { ...process.env, TABLE_STORAGE_CONNECTION_STRING: "UseDevelopmentStorage=true", ...env },
+    });
+    return JSON.parse(stdout) as Record<string, string>;
+  }
+
+  it("ask the host for no key with AUTH_MODE=entra in the built app, and keep the key while the settings are invalid", async () => {
+    const api = Object.keys(ENDPOINT_ACCESS);
+    const entra = await builtAuthLevels(ENTRA);
+    for (const name of api) expect(entra[name], name).toBe("anonymous");
+    expect(entra.health).toBe("function");
+    const invalid = await builtAuthLevels({ AUTH_MODE: "entra", ENTRA_TENANT_ID: "", ENTRA_AUDIENCE: "" });
+    for (const name of [...api, "health"]) expect(invalid[name], name).toBe("function");
   });
 });
