@@ -7,6 +7,7 @@ import "./messages";
 import "./sendMessage";
 import "./health";
 import "./finishErasures";
+import "./purgeExpired";
 import { getStartupConfig } from "../lib/app/createAppServices";
 
 // Settings are checked as the worker loads the app, so a deployment with bad settings says why in its start-up log at

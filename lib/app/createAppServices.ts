@@ -34,6 +34,8 @@ import { timeoutPolicies } from "../adapters/timeouts/timeoutPolicies";
 import { createErasureLog } from "../adapters/tableStorage/createErasureLog";
 import { createApiAccess } from "./createApiAccess";
 import type { ApiAccessPorts } from "../useCases/access/guardApiCall";
+import { createRetentionSweeper } from "../adapters/tableStorage/createRetentionSweeper";
+import type { RetentionPorts } from "../useCases/retention/purgeExpired";
 import type { ErasureApiPorts } from "../useCases/http/erasureApi";
 import { runWithDeadline } from "../core/deadline";
 
@@ -57,6 +59,8 @@ export interface AppServices {
   erasure: ErasureApiPorts;
   /** Who may call the API (function keys, or Entra ID tokens with app roles), and the audit log of the calls. */
   access: ApiAccessPorts;
+  /** The retention purge: the sweeper over the tables and the periods from the settings. */
+  retention: RetentionPorts;
   clock: () => Date;
 }
 
@@ -158,6 +162,7 @@ export function createAppServices(config: AppConfig, options: AppServicesOptions
       lateWriteWindowMs: config.limits.eventDeadlineMs + 60_000,
     },
     access: createApiAccess(config, tables, clock, options.entraKeysUrlForTests),
+    retention: { sweeper: createRetentionSweeper(tables), retention: config.retention, clock },
     clock,
   };
 }

@@ -10,6 +10,7 @@ import type { Scope } from "../core/values/identifiers";
 import type { TableStorageConfig } from "../adapters/tableStorage/createTableClients";
 import { isLoopbackHost } from "../core/isLoopbackHost";
 import { LIMIT_SETTINGS, readLimitsConfig, type LimitsConfig } from "./readLimitsConfig";
+import { RETENTION_SETTINGS, readRetentionConfig, type RetentionConfig } from "./readRetentionConfig";
 import { ACCESS_SETTINGS, readAccessConfig, type AccessConfig } from "./readAccessConfig";
 
 /** How the app reaches ACS: a connection string (local, the emulator) or an endpoint with a managed identity. */
@@ -58,6 +59,7 @@ export interface AppConfig {
   messaging: MessagingConfig;
   routing: RoutingConfig;
   limits: LimitsConfig;
+  retention: RetentionConfig;
   /** Who may call the HTTP API: function keys, or Entra ID tokens with app roles. */
   access: AccessConfig;
 }
@@ -81,6 +83,7 @@ export const CONFIG_SETTINGS = [
   "FORWARD_QUEUE_SERVICE_URI",
   "FORWARD_QUEUE_NAME",
   ...(Object.keys(LIMIT_SETTINGS) as (keyof typeof LIMIT_SETTINGS)[]),
+  ...(Object.keys(RETENTION_SETTINGS) as (keyof typeof RETENTION_SETTINGS)[]),
   ...ACCESS_SETTINGS,
 ] as const;
 
@@ -152,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const messaging = readMessagingConfig(env, problems);
   const routing = readRoutingConfig(env, problems, messaging);
   const limits = readLimitsConfig(env, problems);
+  const retention = readRetentionConfig(env, problems);
   const access = readAccessConfig(env, problems);
 
   if (problems.length > 0 || !tableStorage) throw new ConfigurationError(problems);
@@ -163,6 +167,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     messaging,
     routing,
     limits,
+    retention,
     access,
   };
 }

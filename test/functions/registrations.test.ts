@@ -33,6 +33,7 @@ describe("built function entries", () => {
     expect(byName.get("advancedMessageReceived")?.triggerType).toBe("eventGridTrigger");
     expect(byName.get("deliveryStatusUpdated")?.triggerType).toBe("eventGridTrigger");
     expect(byName.get("finishErasures")?.trigger).toMatchObject({ type: "timerTrigger", schedule: "0 */5 * * * *" });
+    expect(byName.get("purgeExpired")?.trigger).toMatchObject({ type: "timerTrigger", schedule: "0 17 * * * *" });
     for (const [name, route, method] of [
       ["getContact", "contacts/{contactId}", "GET"],
       ["findContact", "contacts", "GET"],

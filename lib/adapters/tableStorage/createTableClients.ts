@@ -26,6 +26,8 @@ export interface AppTables {
   erasures: TableClient;
   /** Who read, changed, sent to or erased which contact, and when: one partition per UTC day. */
   audit: TableClient;
+  /** Where the retention purge keeps its place in each table between runs. */
+  retention: TableClient;
 }
 
 function isLoopback(url: string): boolean {
@@ -126,6 +128,7 @@ export function createTableClients(
     routeActions: make("routeActions"),
     erasures: make("erasures"),
     audit: make("audit"),
+    retention: make("retention"),
   };
 }
 
