@@ -132,6 +132,11 @@ param retainRejectedEventsDays int = 30
 @description('Days the raw payload of a rejected event is kept for replay (app setting RETAIN_REJECTED_RAW_DAYS).')
 param retainRejectedRawDays int = 7
 
+@minValue(0)
+@maxValue(3650)
+@description('Days audit records of API calls are kept, dropped a whole day at a time; 0 for ever (app setting RETAIN_AUDIT_DAYS).')
+param retainAuditDays int = 365
+
 @minValue(100)
 @maxValue(1000000)
 @description('Rows the hourly retention purge looks at per table and run (app setting RETENTION_MAX_ROWS_PER_RUN).')
@@ -275,6 +280,7 @@ var appSettings = {
   RETAIN_ROUTE_ACTIONS_DAYS: string(retainRouteActionsDays)
   RETAIN_REJECTED_EVENTS_DAYS: string(retainRejectedEventsDays)
   RETAIN_REJECTED_RAW_DAYS: string(retainRejectedRawDays)
+  RETAIN_AUDIT_DAYS: string(retainAuditDays)
   RETENTION_MAX_ROWS_PER_RUN: string(retentionMaxRowsPerRun)
   AUTH_MODE: authMode
   ENTRA_TENANT_ID: entraTenantSetting

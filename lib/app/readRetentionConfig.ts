@@ -14,6 +14,8 @@ export interface RetentionConfig {
   rejectedEventsDays: number;
   /** The raw payload of a rejected event, kept for replay after a fix. */
   rejectedRawDays: number;
+  /** Audit records of API calls (who read, changed, sent to or erased which contact), dropped a whole day at a time. */
+  auditDays: number;
   /** At most this many rows are looked at per table in one run of the purge, so a run stays short. */
   maxRowsPerRun: number;
 }
@@ -27,6 +29,7 @@ export const RETENTION_SETTINGS = {
   RETAIN_ROUTE_ACTIONS_DAYS: { default: 30, min: 2, max: 3650 },
   RETAIN_REJECTED_EVENTS_DAYS: { default: 30, min: 1, max: 3650 },
   RETAIN_REJECTED_RAW_DAYS: { default: 7, min: 1, max: 3650 },
+  RETAIN_AUDIT_DAYS: { default: 365, min: 0, max: 3650 },
   RETENTION_MAX_ROWS_PER_RUN: { default: 20_000, min: 100, max: 1_000_000 },
 } as const;
 
@@ -56,6 +59,7 @@ export function readRetentionConfig(env: Record<string, string | undefined>, pro
     routeActionsDays: read("RETAIN_ROUTE_ACTIONS_DAYS"),
     rejectedEventsDays: read("RETAIN_REJECTED_EVENTS_DAYS"),
     rejectedRawDays: read("RETAIN_REJECTED_RAW_DAYS"),
+    auditDays: read("RETAIN_AUDIT_DAYS"),
     maxRowsPerRun: read("RETENTION_MAX_ROWS_PER_RUN"),
   };
   const longer = (a: number, b: number) => a > 0 && (b === 0 || a > b);

@@ -10,6 +10,7 @@ export interface RetentionTables {
   sends: TableClient;
   routeActions: TableClient;
   rejectedEvents: TableClient;
+  audit: TableClient;
   retention: TableClient;
 }
 
@@ -82,7 +83,7 @@ export function createRetentionSweeper(tables: RetentionTables): RetentionSweepe
 }
 
 function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
-  const { messages, sends, routeActions, rejectedEvents } = tables;
+  const { messages, sends, routeActions, rejectedEvents, audit } = tables;
   return {
     // The text goes, the row stays: summary emptied, warnings without their excerpts, no kept template.
     messageContent: {
@@ -184,6 +185,18 @@ function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
         return rows.length;
       },
     },
+    // One partition per UTC day (yyyymmdd): whole days go, found by a range on the partition key.
+    audit: {
+      table: audit,
+      filter: (cutoff) => odata`PartitionKey lt ${auditDayOf(cutoff)}`,
+      select: ["PartitionKey", "RowKey"],
+      purge: async (rows) => {
+        const byDay = new Map<string, string[]>();
+        for (const row of rows) byDay.set(row.partitionKey, [...(byDay.get(row.partitionKey) ?? []), row.rowKey]);
+        for (const [day, keys] of byDay) await deleteRows(audit, day, keys, "audit record");
+        return rows.length;
+      },
+    },
     rejectedEvents: {
       table: rejectedEvents,
       filter: (cutoff) => odata`rejectedAt lt ${cutoff}`,
@@ -200,6 +213,11 @@ function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
       },
     },
   };
+}
+
+/** The audit partition of the day a cutoff (an ISO time) falls on: days before it are past retention. */
+function auditDayOf(cutoff: string): string {
+  return cutoff.slice(0, 10).replaceAll("-", "");
 }
 
 /** The first string after every string that starts with `prefix`. */

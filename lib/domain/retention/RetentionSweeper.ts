@@ -1,6 +1,13 @@
 /** The kinds of stored data with a retention of their own. */
 export type RetentionTask =
-  "messageContent" | "deliveryHistory" | "messages" | "sendRecords" | "routeActions" | "rejectedRaw" | "rejectedEvents";
+  | "messageContent"
+  | "deliveryHistory"
+  | "messages"
+  | "sendRecords"
+  | "routeActions"
+  | "rejectedRaw"
+  | "rejectedEvents"
+  | "audit";
 
 /** What one bounded step of a task did. */
 export interface RetentionStep {

@@ -10,6 +10,7 @@ export interface RetentionPeriods {
   routeActionsDays: number;
   rejectedEventsDays: number;
   rejectedRawDays: number;
+  auditDays: number;
   maxRowsPerRun: number;
 }
 
@@ -31,6 +32,7 @@ const TASKS: readonly [RetentionTask, keyof RetentionPeriods][] = [
   ["routeActions", "routeActionsDays"],
   ["rejectedRaw", "rejectedRawDays"],
   ["rejectedEvents", "rejectedEventsDays"],
+  ["audit", "auditDays"],
 ];
 
 /**

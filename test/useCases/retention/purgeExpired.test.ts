@@ -126,6 +126,28 @@ describe("purgeExpired", () => {
     expect(await services.rejections.get(expired.partitionKey, expired.rowKey)).toBeUndefined();
   });
 
+  it("drops audit records a whole day at a time once the day is past RETAIN_AUDIT_DAYS", async () => {
+    const services = await start({ RETAIN_AUDIT_DAYS: "30" });
+    const record = (daysAgo: number) =>
+      services.access.audit.record({
+        at: ago(daysAgo),
+        invocationId: randomUUID(),
+        functionName: "getContact",
+        activity: "read",
+        phase: "done",
+        status: 200,
+        actor: { kind: "functionKey" },
+        contactId: CONTACT,
+        messageId: null,
+        identifiers: [],
+      });
+    for (const days of [1, 29, 31, 31, 400]) await record(days);
+    await runUntilDone(services);
+    const left: string[] = [];
+    for await (const row of services.tables.audit.listEntities()) left.push(row.partitionKey!);
+    expect(left.sort()).toEqual([ago(29), ago(1)].map((day) => day.toISOString().slice(0, 10).replaceAll("-", "")));
+  });
+
   it("works off a backlog in bounded steps that resume where the last one stopped", async () => {
     const services = await start({ RETENTION_MAX_ROWS_PER_RUN: "100" });
     const messageIds = Array.from({ length: 250 }, () => randomUUID());
