@@ -1,3 +1,5 @@
+import { readWholeNumberSetting } from "./readWholeNumberSetting";
+
 /** How much the app accepts and how long it waits: the settings behind the body limit, timeouts and deadlines. */
 export interface LimitsConfig {
   /** Largest request body the HTTP API reads (`MAX_REQUEST_BODY_BYTES`); a larger one is answered 413 unread. */
@@ -26,17 +28,7 @@ type LimitSetting = keyof typeof LIMIT_SETTINGS;
 
 /** Reads the limits, adding a sentence to `problems` for each setting that is not a whole number in its range. */
 export function readLimitsConfig(env: Record<string, string | undefined>, problems: string[]): LimitsConfig {
-  const read = (name: LimitSetting): number => {
-    const { default: fallback, min, max } = LIMIT_SETTINGS[name];
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
+  const read = (name: LimitSetting) => readWholeNumberSetting(env, name, LIMIT_SETTINGS[name], problems);
   return {
     maxRequestBodyBytes: read("MAX_REQUEST_BODY_BYTES"),
     outboundTryTimeoutMs: read("OUTBOUND_TRY_TIMEOUT_MS"),

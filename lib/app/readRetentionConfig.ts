@@ -1,24 +1,8 @@
-/** How long each kind of stored data is kept, in days; 0 keeps it for ever. */
-export interface RetentionConfig {
-  /** Message text (the ledger's summaries), warnings' excerpts and kept templates; the message row stays. */
-  messageContentDays: number;
-  /** Ledger rows: the messages themselves, with whatever history they still have. */
-  messagesDays: number;
-  /** Delivery status history rows (the message keeps its current status). */
-  deliveryHistoryDays: number;
-  /** Send records (idempotency keys with the address a send used). */
-  sendRecordsDays: number;
-  /** What routes did per inbound message. */
-  routeActionsDays: number;
-  /** Rejected events: the record with the identifiers masked. */
-  rejectedEventsDays: number;
-  /** The raw payload of a rejected event, kept for replay after a fix. */
-  rejectedRawDays: number;
-  /** Audit records of API calls (who read, changed, sent to or erased which contact), dropped a whole day at a time. */
-  auditDays: number;
-  /** At most this many rows are looked at per table in one run of the purge, so a run stays short. */
-  maxRowsPerRun: number;
-}
+import type { RetentionPeriods } from "../useCases/retention/purgeExpired";
+import { readWholeNumberSetting } from "./readWholeNumberSetting";
+
+/** How long each kind of stored data is kept, in days (0 keeps it for ever); the purge's periods. */
+export type RetentionConfig = RetentionPeriods;
 
 /** The retention settings with their defaults (documented in the README's "Privacy and access"). */
 export const RETENTION_SETTINGS = {
@@ -40,17 +24,7 @@ type RetentionSetting = keyof typeof RETENTION_SETTINGS;
  * for combinations that cannot hold (content kept longer than its message, a raw payload longer than its record).
  */
 export function readRetentionConfig(env: Record<string, string | undefined>, problems: string[]): RetentionConfig {
-  const read = (name: RetentionSetting): number => {
-    const { default: fallback, min, max } = RETENTION_SETTINGS[name];
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
+  const read = (name: RetentionSetting) => readWholeNumberSetting(env, name, RETENTION_SETTINGS[name], problems);
   const config: RetentionConfig = {
     messageContentDays: read("RETAIN_MESSAGE_CONTENT_DAYS"),
     messagesDays: read("RETAIN_MESSAGES_DAYS"),

@@ -112,10 +112,7 @@ function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
       filter: (cutoff) =>
         odata`RowKey ge ${STATUS_ROW_PREFIX} and RowKey lt ${nextPrefix(STATUS_ROW_PREFIX)} and at lt ${cutoff}`,
       select: ["PartitionKey", "RowKey"],
-      purge: async (rows) => {
-        for (const row of rows) await deleteRow(messages, row.partitionKey, row.rowKey, "status history");
-        return rows.length;
-      },
+      purge: (rows) => deleteEach(messages, rows, "status history"),
     },
     messages: {
       table: messages,
@@ -131,19 +128,13 @@ function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
       table: sends,
       filter: (cutoff) => odata`repeatabilityFirstSent lt ${cutoff}`,
       select: ["PartitionKey", "RowKey"],
-      purge: async (rows) => {
-        for (const row of rows) await deleteRow(sends, row.partitionKey, row.rowKey, "send record");
-        return rows.length;
-      },
+      purge: (rows) => deleteEach(sends, rows, "send record"),
     },
     routeActions: {
       table: routeActions,
       filter: (cutoff) => odata`at lt ${cutoff}`,
       select: ["PartitionKey", "RowKey"],
-      purge: async (rows) => {
-        for (const row of rows) await deleteRow(routeActions, row.partitionKey, row.rowKey, "route action");
-        return rows.length;
-      },
+      purge: (rows) => deleteEach(routeActions, rows, "route action"),
     },
     // The raw payload goes; the record with its masked copy stays until rejectedEvents.
     rejectedRaw: {
@@ -213,6 +204,12 @@ function taskSpecs(tables: RetentionTables): Record<RetentionTask, TaskSpec> {
       },
     },
   };
+}
+
+/** Deletes each row (a row already gone counts); returns how many. */
+async function deleteEach(table: TableClient, rows: readonly Row[], label: string): Promise<number> {
+  for (const row of rows) await deleteRow(table, row.partitionKey, row.rowKey, label);
+  return rows.length;
 }
 
 /** The audit partition of the day a cutoff (an ISO time) falls on: days before it are past retention. */

@@ -3,14 +3,23 @@ import type { RetentionStep, RetentionSweeper, RetentionTask } from "../../domai
 
 /** The retention periods the purge applies, in days (0: kept for ever). */
 export interface RetentionPeriods {
+  /** Message text (the ledger's summaries), warnings' excerpts and kept templates; the message row stays. */
   messageContentDays: number;
+  /** Ledger rows: the messages themselves, with whatever history they still have. */
   messagesDays: number;
+  /** Delivery status history rows (the message keeps its current status). */
   deliveryHistoryDays: number;
+  /** Send records (idempotency keys with the address a send used). */
   sendRecordsDays: number;
+  /** What routes did per inbound message. */
   routeActionsDays: number;
+  /** Rejected events: the record with the identifiers masked. */
   rejectedEventsDays: number;
+  /** The raw payload of a rejected event, kept for replay after a fix. */
   rejectedRawDays: number;
+  /** Audit records of API calls, dropped a whole day at a time. */
   auditDays: number;
+  /** At most this many rows are looked at per table in one run, so a run stays short. */
   maxRowsPerRun: number;
 }
 
