@@ -49,7 +49,11 @@ export async function eraseContact(ports: ErasurePorts, contactId: ContactId, lo
   if (earlier?.state === "erased") return earlier;
   const survivor = await findSurvivor(ports.identityStore, contactId);
   if (!survivor) {
-    if (earlier) return finish(ports, earlier, noneErased(), logger);
+    // A concurrent request may have finished the erasure since `earlier` was read: its receipt is the answer (not a
+    // 404, nor a receipt of this request's empty-handed pass written over it).
+    const latest = await ports.erasures.get(contactId);
+    if (latest?.state === "erased") return latest;
+    if (latest) return finish(ports, latest, noneErased(), logger);
     throw new NotFoundError(`No contact ${contactId}`, "contact_not_found");
   }
   if (survivor.contact.contactId !== contactId) return eraseContact(ports, survivor.contact.contactId, logger);
@@ -211,6 +215,9 @@ function needlesOf(people: readonly Contact[]): string[] {
 async function sweepLedger(ports: ErasurePorts, contactIds: readonly ContactId[], counts: ErasedCounts) {
   for (const contactId of contactIds) {
     for (const messageId of await ports.ledger.messageIdsOf(contactId)) {
+      // An event in flight may have moved the message to the sender's fresh contact since it was listed: it stays.
+      const message = await ports.ledger.getMessage(messageId);
+      if (message?.contactId && !contactIds.includes(message.contactId)) continue;
       counts.ledgerRows += await ports.ledger.deleteMessage(messageId);
       counts.routeActions += await ports.routeActions.deleteFor(messageId);
       counts.messages += 1;

@@ -100,7 +100,7 @@ export async function handleAdvancedMessageReceived(
         store(predicted),
       );
       if (stored && resolved.contact.contactId !== predicted) {
-        await keepWithCurrentContact(services, event.messageId, predicted, resolved.contact.contactId, log);
+        await keepWithCurrentContact(services, event.messageId, predicted, resolved.contact.contactId, store, log);
       }
     } else {
       resolved = await resolveContact(identity, input);
@@ -155,13 +155,15 @@ async function resolveAndStore(
 /**
  * The message was stored under the contact the cache predicted, and resolution ended on another one. A merge tombstone
  * resolves to its survivor, so that is fine; a contact that is gone (erased meanwhile) does not, so the message moves to
- * the contact its sender has now rather than be swept away with the erased one.
+ * the contact its sender has now rather than be swept away with the erased one. If the erasure's sweep took it first,
+ * it is stored again under the current contact.
  */
 async function keepWithCurrentContact(
   services: ReceivedEventPorts,
   messageId: MessageId,
   storedUnder: ContactId,
   contactId: ContactId,
+  store: (contactId: ContactId) => Promise<boolean>,
   log: Logger,
 ): Promise<void> {
   const previous = await services.identityStore.getContact(storedUnder, { fresh: true });
@@ -173,10 +175,12 @@ async function keepWithCurrentContact(
     return;
   }
   const moved = await services.ledger.reassignInbound(messageId, storedUnder, contactId);
+  const storedAgain = !moved && (await store(contactId));
   log.info("message stored under a contact erased meanwhile; kept with the sender's current contact", {
     storedUnder,
     contactId,
     moved,
+    storedAgain,
   });
 }
 
