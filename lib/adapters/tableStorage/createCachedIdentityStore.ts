@@ -112,9 +112,14 @@ export function createCachedIdentityStore(inner: IdentityStore, options: Identit
       return inner.markErasing(contactId, etag);
     },
 
-    async deleteContact(contactId) {
+    async deleteKeysOf(contactId) {
+      // Which cached keys point at the contact is not indexed: those entries fail their next write or expire.
+      return inner.deleteKeysOf(contactId);
+    },
+
+    async markErased(contactId, at) {
       contacts.delete(contactId);
-      return inner.deleteContact(contactId);
+      return inner.markErased(contactId, at);
     },
 
     listContacts: (scope?: Scope) => inner.listContacts(scope),

@@ -3,7 +3,7 @@ import { asTransient, isConflict, isEntityMissing, isPreconditionFailed } from "
 import type { Bsuid } from "../../core/values/Bsuid";
 import type { PhoneNumber } from "../../core/values/PhoneNumber";
 import type { ContactId, Scope } from "../../core/values/identifiers";
-import { inferPhoneConfirmation } from "../../domain/identity/contactRules";
+import { createBlankContact, inferPhoneConfirmation } from "../../domain/identity/contactRules";
 import type { Contact, IdentityKind, PhoneConfirmation } from "../../domain/identity/types";
 import type { IdentityStore, StoredContact } from "../../domain/identity/IdentityStore";
 
@@ -31,8 +31,10 @@ interface ContactEntity {
   mergedContactIds?: string;
   previousBsuids?: string;
   mergedInto?: string | null;
-  /** Set when an erasure of the contact began (ISO time); the row is deleted when it ends. */
+  /** Set when an erasure of the contact began (ISO time). */
   erasingSince?: string | null;
+  /** Set on the marker an erasure leaves in place of the contact (ISO time); nothing else of the person remains. */
+  erasedAt?: string | null;
 }
 
 interface KeyEntity {
@@ -78,6 +80,10 @@ function readPhoneConfirmation(entity: ContactEntity, contact: Contact): PhoneCo
 }
 
 function toContact(entity: TableEntityResult<ContactEntity>): StoredContact {
+  if (entity.erasedAt) {
+    const blank = createBlankContact(entity.partitionKey as ContactId, "" as Scope, entity.erasedAt);
+    return { contact: blank, etag: entity.etag, mergedInto: null, erased: true };
+  }
   const contact: Contact = {
     contactId: entity.partitionKey as ContactId,
     scope: entity.scope as Scope,
@@ -237,14 +243,43 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
       }
     },
 
-    async deleteContact(contactId) {
+    async markErased(contactId, at) {
       try {
-        await contacts.deleteEntity(contactId, CONTACT_ROW);
-        return true;
+        const current = await contacts.getEntity<ContactEntity>(contactId, CONTACT_ROW).catch((error: unknown) => {
+          if (isEntityMissing(error)) return undefined;
+          throw error;
+        });
+        await contacts.upsertEntity(
+          { partitionKey: contactId, rowKey: CONTACT_ROW, erasedAt: at.toISOString() },
+          "Replace",
+        );
+        return current !== undefined && !current.erasedAt;
       } catch (error) {
-        if (isEntityMissing(error)) return true;
-        throw asTransient("contact delete", error);
+        throw asTransient("contact erasure", error);
       }
+    },
+
+    async deleteKeysOf(contactId) {
+      const found: { partitionKey: string; etag: string }[] = [];
+      try {
+        const filter = odata`contactId eq ${contactId}`;
+        for await (const row of identityKeys.listEntities<KeyEntity>({ queryOptions: { filter } })) {
+          found.push({ partitionKey: row.partitionKey!, etag: row.etag });
+        }
+      } catch (error) {
+        throw asTransient("identity key list", error);
+      }
+      let deleted = 0;
+      for (const key of found) {
+        try {
+          await identityKeys.deleteEntity(key.partitionKey, KEY_ROW, { etag: key.etag });
+          deleted += 1;
+        } catch (error) {
+          // Gone, or moved to another contact since it was listed: either way not this contact's any more.
+          if (!isEntityMissing(error) && !isPreconditionFailed(error)) throw asTransient("identity key delete", error);
+        }
+      }
+      return deleted;
     },
 
     async listContacts(scope) {
@@ -253,7 +288,7 @@ export function createIdentityStore(tables: { contacts: TableClient; identityKey
       try {
         for await (const entity of contacts.listEntities<ContactEntity>({ queryOptions: { filter } })) {
           const stored = toContact(entity as TableEntityResult<ContactEntity>);
-          if (!stored.mergedInto) result.push(stored.contact);
+          if (!stored.mergedInto && !stored.erased) result.push(stored.contact);
         }
       } catch (error) {
         throw asTransient("contact list", error);

@@ -197,6 +197,18 @@ export function createMessageLedger(messages: TableClient): MessageLedger {
 
     deleteMessage: (messageId) => deletePartition(messages, messageId, "message"),
 
+    async deleteMessageOf(messageId, contactIds) {
+      try {
+        const row = await messages.getEntity<MessageEntity>(messageId, MESSAGE_ROW);
+        if (!row.contactId || !contactIds.includes(row.contactId as ContactId)) return 0;
+        await messages.deleteEntity(messageId, MESSAGE_ROW, { etag: row.etag });
+      } catch (error) {
+        if (isEntityMissing(error) || isPreconditionFailed(error)) return 0;
+        throw asTransient("message delete", error);
+      }
+      return 1 + (await deletePartition(messages, messageId, "message"));
+    },
+
     async reassignInbound(messageId: MessageId, from: ContactId, to: ContactId) {
       try {
         const row = await messages.getEntity<MessageEntity>(messageId, MESSAGE_ROW);

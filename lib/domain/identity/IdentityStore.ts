@@ -8,6 +8,11 @@ export interface StoredContact {
   mergedInto: ContactId | null;
   /** True while the contact is being erased: nothing may attach to it or change it any more. */
   erasing?: boolean;
+  /**
+   * True for the marker an erasure leaves: the row holds only the contact ID and the time. A key still pointing here is
+   * stale (it was claimed while the erasure ran) and is dropped, never healed back into a contact.
+   */
+  erased?: boolean;
 }
 
 /** An identity key with its ETag and when it was last written. */
@@ -50,8 +55,16 @@ export interface IdentityStore {
    * From then on every writer that read it earlier fails its ETag check, and resolution refuses it.
    */
   markErasing(contactId: ContactId, etag: string): Promise<string | undefined>;
-  /** Deletes a contact's row (a live contact or a merge tombstone); true when it is gone. */
-  deleteContact(contactId: ContactId): Promise<boolean>;
+  /**
+   * Replaces a contact's row (a live contact or a merge tombstone) with the erased marker: its ID and the time, nothing
+   * of the person. Returns true when the row held a contact until now.
+   */
+  markErased(contactId: ContactId, at: Date): Promise<boolean>;
+  /**
+   * Deletes every identity key that still points at `contactId`, found by a query across the keys (an erasure's late
+   * sweep, never the hot path: it catches a key claimed for the contact while it was being erased). Returns how many.
+   */
+  deleteKeysOf(contactId: ContactId): Promise<number>;
   /** Every live (not merged) contact of a scope, for exports and the demo; a partition-crossing query, never on the hot path. */
   listContacts(scope?: Scope): Promise<Contact[]>;
   /**

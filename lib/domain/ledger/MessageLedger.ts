@@ -116,6 +116,12 @@ export interface MessageLedger {
   /** Deletes a message with its status history; returns how many rows went. */
   deleteMessage(messageId: MessageId): Promise<number>;
   /**
+   * Deletes a message with its status history only while it is stored under one of `contactIds` (an erasure's sweep):
+   * the message row goes with an ETag check, so a message moved to another contact meanwhile stays. Returns how many
+   * rows went (0 when it stayed).
+   */
+  deleteMessageOf(messageId: MessageId, contactIds: readonly ContactId[]): Promise<number>;
+  /**
    * Moves an inbound message stored under `from` to `to`, if it is still under `from`; false otherwise. For a message
    * stored under a contact that was erased meanwhile, so that it is kept with the contact its sender has now.
    */

@@ -48,7 +48,7 @@ export async function eraseContact(ports: ErasurePorts, contactId: ContactId, lo
   const earlier = await ports.erasures.get(contactId);
   if (earlier?.state === "erased") return earlier;
   const survivor = await findSurvivor(ports.identityStore, contactId);
-  if (!survivor) {
+  if (!survivor || survivor.erased) {
     // A concurrent request may have finished the erasure since `earlier` was read: its receipt is the answer (not a
     // 404, nor a receipt of this request's empty-handed pass written over it).
     const latest = await ports.erasures.get(contactId);
@@ -78,10 +78,10 @@ export async function eraseContact(ports: ErasurePorts, contactId: ContactId, lo
   counts.identityKeys = await deleteIdentityKeys(ports.identityStore, people);
   counts.rejectedEvents = await ports.rejections.deleteNaming(needlesOf(people));
   for (const id of receipt.contactIds) counts.sendRecords += await ports.sends.deleteFor(id);
-  await sweepLedger(ports, receipt.contactIds, counts);
+  await sweepLateWrites(ports, receipt.contactIds, counts);
   // Tombstones first, the survivor (which carries the mark) last.
   for (const person of [...people].reverse()) {
-    if (await ports.identityStore.deleteContact(person.contactId)) counts.contacts += 1;
+    if (await ports.identityStore.markErased(person.contactId, ports.clock())) counts.contacts += 1;
   }
   return finish(ports, receipt, counts, logger);
 }
@@ -93,7 +93,7 @@ async function finish(
   counts: ErasedCounts,
   logger: Logger,
 ): Promise<ErasureReceipt> {
-  await sweepLedger(ports, receipt.contactIds, counts);
+  await sweepLateWrites(ports, receipt.contactIds, counts);
   const now = ports.clock();
   const done: ErasureReceipt = {
     ...receipt,
@@ -119,7 +119,7 @@ export async function finishErasures(ports: ErasurePorts, logger: Logger): Promi
       continue;
     }
     const counts = noneErased();
-    await sweepLedger(ports, receipt.contactIds, counts);
+    await sweepLateWrites(ports, receipt.contactIds, counts);
     await ports.erasures.save({ ...receipt, counts: addCounts(receipt.counts, counts), sweeps: receipt.sweeps + 1 });
     if (counts.messages > 0) {
       logger.info("late messages of an erased contact swept", { contactId: receipt.contactId, ...counts });
@@ -143,7 +143,7 @@ async function findSurvivor(store: IdentityStore, contactId: ContactId): Promise
 async function markErasing(store: IdentityStore, contactId: ContactId): Promise<StoredContact> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await store.getContact(contactId, { fresh: true });
-    if (!stored) throw new NotFoundError(`No contact ${contactId}`, "contact_not_found");
+    if (!stored || stored.erased) throw new NotFoundError(`No contact ${contactId}`, "contact_not_found");
     if (stored.erasing) return stored;
     const etag = await store.markErasing(contactId, stored.etag);
     if (etag) return { ...stored, etag, erasing: true };
@@ -162,7 +162,7 @@ async function collectMergedContacts(store: IdentityStore, survivor: Contact): P
       if (seen.has(id)) continue;
       seen.add(id);
       const tombstone = await store.getContact(id, { fresh: true });
-      if (tombstone) people.push(tombstone.contact);
+      if (tombstone && !tombstone.erased) people.push(tombstone.contact);
     }
   }
   return people;
@@ -211,14 +211,18 @@ function needlesOf(people: readonly Contact[]): string[] {
   return [...needles];
 }
 
-/** Deletes the messages stored under any of `contactIds`, with their status histories and route actions. */
-async function sweepLedger(ports: ErasurePorts, contactIds: readonly ContactId[], counts: ErasedCounts) {
+/**
+ * Deletes the messages stored under any of `contactIds`, with their status histories and route actions, and any
+ * identity key claimed for them while the erasure ran.
+ */
+async function sweepLateWrites(ports: ErasurePorts, contactIds: readonly ContactId[], counts: ErasedCounts) {
+  for (const contactId of contactIds) counts.identityKeys += await ports.identityStore.deleteKeysOf(contactId);
   for (const contactId of contactIds) {
     for (const messageId of await ports.ledger.messageIdsOf(contactId)) {
       // An event in flight may have moved the message to the sender's fresh contact since it was listed: it stays.
-      const message = await ports.ledger.getMessage(messageId);
-      if (message?.contactId && !contactIds.includes(message.contactId)) continue;
-      counts.ledgerRows += await ports.ledger.deleteMessage(messageId);
+      const rows = await ports.ledger.deleteMessageOf(messageId, contactIds);
+      if (rows === 0) continue;
+      counts.ledgerRows += rows;
       counts.routeActions += await ports.routeActions.deleteFor(messageId);
       counts.messages += 1;
     }

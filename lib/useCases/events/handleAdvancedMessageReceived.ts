@@ -99,8 +99,22 @@ export async function handleAdvancedMessageReceived(
       [resolved, stored] = await resolveAndStore(services, event.messageId, resolveContact(identity, input), () =>
         store(predicted),
       );
-      if (stored && resolved.contact.contactId !== predicted) {
-        await keepWithCurrentContact(services, event.messageId, predicted, resolved.contact.contactId, store, log);
+      try {
+        if (stored && resolved.contact.contactId !== predicted) {
+          await keepWithCurrentContact(services, event.messageId, predicted, resolved.contact.contactId, store, log);
+        } else if (
+          stored &&
+          resolved.unwritten &&
+          !(await confirmContactExists(services, event.messageId, predicted))
+        ) {
+          // The contact was erased: the keys are gone, so resolving again (past the cache) starts a fresh contact.
+          resolved = await resolveContact(identity, input);
+          stored = await store(resolved.contact.contactId);
+        }
+      } catch (error) {
+        // As above: no message is left under the predicted contact by a delivery that failed.
+        if (stored) await services.ledger.deleteMessageOf(event.messageId, [predicted]);
+        throw error;
       }
     } else {
       resolved = await resolveContact(identity, input);
@@ -143,9 +157,10 @@ async function resolveAndStore(
 ): Promise<[ResolveOutcome, boolean]> {
   const [resolved, stored] = await Promise.allSettled([resolving, storing()]);
   if (resolved.status === "rejected") {
-    if (resolved.reason instanceof ContactErasingError && stored.status === "fulfilled" && stored.value) {
-      await services.ledger.deleteMessage(messageId);
-    }
+    // Whatever made resolution fail, a message this delivery stored under a contact it could not confirm is taken
+    // back: the redelivery stores it under the contact resolution finds then, instead of finding it stored already
+    // under one an erasure may have ended meanwhile (and sweeps away).
+    if (stored.status === "fulfilled" && stored.value) await services.ledger.deleteMessage(messageId);
     throw resolved.reason;
   }
   if (stored.status === "rejected") throw stored.reason;
@@ -167,7 +182,7 @@ async function keepWithCurrentContact(
   log: Logger,
 ): Promise<void> {
   const previous = await services.identityStore.getContact(storedUnder, { fresh: true });
-  if (previous && !previous.erasing) {
+  if (previous && !previous.erasing && !previous.erased) {
     log.info("message stored under a contact merged meanwhile; its tombstone resolves to the survivor", {
       storedUnder,
       contactId,
@@ -182,6 +197,24 @@ async function keepWithCurrentContact(
     moved,
     storedAgain,
   });
+}
+
+/**
+ * A message stored under a contact that resolution did not write (it already said everything the event did) was
+ * checked against nothing but a cache. Reads the contact: true when it is still there. Otherwise the message is taken
+ * back; while an erasure is still running the event fails (to be redelivered after it), and once it is over the
+ * answer is false and the caller resolves the sender again.
+ */
+async function confirmContactExists(
+  services: ReceivedEventPorts,
+  messageId: MessageId,
+  contactId: ContactId,
+): Promise<boolean> {
+  const current = await services.identityStore.getContact(contactId, { fresh: true });
+  if (current && !current.erased && !current.erasing) return true;
+  await services.ledger.deleteMessage(messageId);
+  if (current?.erasing) throw new ContactErasingError(contactId);
+  return false;
 }
 
 /**

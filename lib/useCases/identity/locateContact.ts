@@ -59,6 +59,17 @@ export async function followContact(
       const etag = await store.createContact(contact);
       stored = etag ? { contact, etag, mergedInto: null } : await store.getContact(id);
     }
+    // A cache may remember a contact as it was when an erasure began: read it again before refusing it.
+    if (stored && (stored.erasing || stored.erased) && !readOptions?.fresh) stored = await store.getContact(id, FRESH);
+    if (stored?.erased) {
+      // What an erasure left. A key that still points here was claimed while it ran: drop it (never heal it back into
+      // the erased contact), and resolution starts a fresh contact.
+      if (heal && hop === 0) {
+        await dropStaleKey(store, heal, id);
+        throw new Retry("identity key pointed at an erased contact");
+      }
+      return undefined;
+    }
     if (!stored) return undefined;
     // Nothing attaches to a contact being erased: the event or request fails as transient and, retried after the
     // erasure, finds the identity keys gone and starts a fresh contact.
@@ -67,6 +78,18 @@ export async function followContact(
     id = stored.mergedInto;
   }
   throw new ConcurrencyError(`Contact merge chain from ${contactId} is longer than ${MAX_MERGE_HOPS} hops`);
+}
+
+const FRESH = { fresh: true } as const;
+
+/** Deletes the key `heal` names if it still points at `contactId` (as the table holds it). */
+async function dropStaleKey(
+  store: IdentityStore,
+  key: { scope: Scope; kind: IdentityKind; value: string },
+  contactId: ContactId,
+): Promise<void> {
+  const stored = await store.getKey(key.scope, key.kind, key.value, FRESH);
+  if (stored?.contactId === contactId) await store.deleteKey(key.scope, key.kind, key.value, stored.etag);
 }
 
 /** An identity key and the live contact it resolves to. */

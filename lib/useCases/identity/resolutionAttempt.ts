@@ -39,6 +39,11 @@ export interface ResolveOutcome {
   actions: ResolveAction[];
   /** The contact folded into `contact`, when this resolution merged two. */
   mergedContactId?: ContactId;
+  /**
+   * True when nothing was written: the contact (possibly as a cache remembered it) already said everything the event
+   * did, so no ETag check confirmed it still exists.
+   */
+  unwritten?: boolean;
 }
 
 /** A fresh durable contact ID: `c_` + 32 hex digits. */

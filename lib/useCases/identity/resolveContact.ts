@@ -218,14 +218,21 @@ async function applyEvent(attempt: Attempt, current: StoredContact): Promise<Res
   const { contact: changed, folded, releasedPhone, stalePhoneKey } = await applyPhoneChange(attempt, start, change);
   const next = inbound ? recordInbound(changed, inbound.channelId, inbound.at) : changed;
 
-  if (!sameContact(next, current.contact)) {
+  const same = sameContact(next, current.contact);
+  if (!same) {
     if (!(await store.updateContact(next, current.etag))) throw new Retry("contact changed concurrently");
   }
+  const unwritten = same && !folded && !releasedPhone;
   if (folded) await finishMerge(attempt, next, folded, stalePhoneKey);
   if (releasedPhone && (releasedPhone !== phone || change.kind === "historic")) {
     await releaseKey(store, input.scope, "phone", releasedPhone, next.contactId);
   }
 
   if (actions.length === 0) actions.push("matched");
-  return { contact: next, actions, ...(folded ? { mergedContactId: folded.contact.contactId } : {}) };
+  return {
+    contact: next,
+    actions,
+    ...(folded ? { mergedContactId: folded.contact.contactId } : {}),
+    ...(unwritten ? { unwritten } : {}),
+  };
 }
