@@ -26,6 +26,7 @@ import { bundleIfChanged, type BundleRequest } from "./bundleIfChanged";
 export const DEFERRED_PACKAGES: Readonly<Record<string, string>> = {
   "@azure/identity": "identity.js",
   "@azure/storage-queue": "storage-queue.js",
+  jose: "jose.js",
 };
 
 /**

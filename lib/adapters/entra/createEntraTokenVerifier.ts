@@ -1,4 +1,13 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
+
+/**
+ * `jose`, loaded on first use rather than at start-up: only deployments with AUTH_MODE=entra verify tokens, and the
+ * deployed bundle keeps it in a file of its own (see `scripts/bundleApp.ts`), for cold start.
+ */
+function jose(): typeof import("jose") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+  return require("jose") as typeof import("jose");
+}
 import { TransientError } from "../../core/errors";
 import { InvalidAccessTokenError, type AccessTokenVerifier, type EntraPrincipal } from "../../domain/access/Principal";
 
@@ -38,10 +47,10 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Errors of the key set itself (a key it lacks, an algorithm it cannot use): the token's fault, not the service's. */
 function isTokenFault(error: unknown): boolean {
   return (
-    error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSMultipleMatchingKeys ||
-    error instanceof errors.JOSEAlgNotAllowed ||
-    error instanceof errors.JOSENotSupported
+    error instanceof jose().errors.JWKSNoMatchingKey ||
+    error instanceof jose().errors.JWKSMultipleMatchingKeys ||
+    error instanceof jose().errors.JOSEAlgNotAllowed ||
+    error instanceof jose().errors.JOSENotSupported
   );
 }
 
@@ -51,7 +60,7 @@ function isTokenFault(error: unknown): boolean {
  * one, is the service's trouble: a {@link TransientError}, answered 503/504, never a 401 that would blame the caller.
  */
 function tenantKeys(settings: EntraTokenSettings): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(settings.keysUrlForTests ?? entraKeysUrl(settings.tenantId), {
+  const remote = jose().createRemoteJWKSet(settings.keysUrlForTests ?? entraKeysUrl(settings.tenantId), {
     timeoutDuration: settings.keysTimeoutMs,
   });
   return async (header, token) => {
@@ -59,7 +68,7 @@ function tenantKeys(settings: EntraTokenSettings): JWTVerifyGetKey {
       return await remote(header, token);
     } catch (error) {
       if (isTokenFault(error)) throw error;
-      if (error instanceof errors.JWKSTimeout) {
+      if (error instanceof jose().errors.JWKSTimeout) {
         throw new TransientError("Entra ID's signing keys did not arrive in time", {
           code: "entra_timeout",
           cause: error,
@@ -75,8 +84,8 @@ function tenantKeys(settings: EntraTokenSettings): JWTVerifyGetKey {
 
 /** Why a token was refused, in words a caller can act on and that reveal nothing of the token or the keys. */
 function refusal(error: unknown, issuer: string, v1Issuer: string): string {
-  if (error instanceof errors.JWTExpired) return "The access token has expired";
-  if (error instanceof errors.JWTClaimValidationFailed) {
+  if (error instanceof jose().errors.JWTExpired) return "The access token has expired";
+  if (error instanceof jose().errors.JWTClaimValidationFailed) {
     if (error.claim === "iss" && error.payload.iss === v1Issuer) {
       return "v1.0 access tokens are not accepted: set the API app registration's requestedAccessTokenVersion to 2";
     }
@@ -85,10 +94,13 @@ function refusal(error: unknown, issuer: string, v1Issuer: string): string {
     if (error.claim === "nbf") return "The access token is not valid yet (nbf)";
     return `The access token lacks a valid ${error.claim} claim`;
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
+  if (
+    error instanceof jose().errors.JWSSignatureVerificationFailed ||
+    error instanceof jose().errors.JWKSNoMatchingKey
+  ) {
     return "The access token's signature does not verify with the tenant's keys";
   }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+  if (error instanceof jose().errors.JOSEAlgNotAllowed || error instanceof jose().errors.JOSENotSupported) {
     return "The access token must be signed with RS256";
   }
   return "The access token is malformed";
@@ -133,7 +145,7 @@ export function createEntraTokenVerifier(settings: EntraTokenSettings): AccessTo
       }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
+        ({ payload } = await jose().jwtVerify(token, keys, {
           issuer,
           audience: settings.audience,
           algorithms: ALGORITHMS,
