@@ -18,6 +18,7 @@ import { sendMessageHandler } from "../../functions/sendMessage";
 import { resetAppServices, startApp } from "../../lib/app/createAppServices";
 import { handleAdvancedMessageReceived } from "../../lib/useCases/events/handleAdvancedMessageReceived";
 import { finishErasures } from "../../lib/useCases/erasure/eraseContact";
+import { noneErased } from "../../lib/domain/erasure/ErasureLog";
 import { silentLogger } from "../../lib/core/logging/createLogger";
 import { createAcsMessagesEmulator, type AcsMessagesEmulator } from "../../local/acsEmulator/createAcsMessagesEmulator";
 import { createInvocationContext, loadFixtureEvent } from "../support/fixtures";
@@ -299,15 +300,7 @@ describe("an event for a person being erased", () => {
       state: "erasing",
       startedAt: new Date().toISOString(),
       erasedAt: null,
-      counts: {
-        contacts: 0,
-        identityKeys: 0,
-        messages: 0,
-        ledgerRows: 0,
-        routeActions: 0,
-        sendRecords: 0,
-        rejectedEvents: 0,
-      },
+      counts: noneErased(),
       sweepAfter: null,
       sweeps: 0,
     });
