@@ -353,7 +353,7 @@ describe("bad input over HTTP: the Event Grid webhook and the API of the local h
         body: JSON.stringify({ recipient: { bsuid: "US.123" }, message: { kind: "text", text: "hi" } }),
       },
     ],
-    ["send, 1 MB of garbage", "messages", { method: "POST", body: "x".repeat(MIB) }],
+    ["send, 60 KB of garbage", "messages", { method: "POST", body: "x".repeat(60 * 1024) }],
   ];
 
   it.each(badRequests)("answers 400 with an error code to a malformed API request: %s", async (_name, path, init) => {
@@ -365,6 +365,17 @@ describe("bad input over HTTP: the Event Grid webhook and the API of the local h
     expect(response.status).toBe(400);
     expect(body.error?.code).toMatch(/^[a-z_]+$/);
     expect(String(body.error?.message).length).toBeGreaterThan(5);
+  });
+
+  it("answers 413 to a body over MAX_REQUEST_BODY_BYTES before parsing it: 1 MB of garbage", async () => {
+    const response = await fetch(`${stack.urls.api}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "x".repeat(MIB),
+    });
+    const body = (await response.json()) as { error?: { code?: unknown } };
+    expect(response.status).toBe(413);
+    expect(body.error?.code).toBe("payload_too_large");
   });
 
   it("is still healthy after all of it", async () => {
