@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { writeJson } from "./httpBodies";
+import { isJsonMediaType, mediaTypeOf } from "../../lib/core/mediaTypes";
 
 /**
  * Why a request to a local server was refused, before any handler ran:
@@ -31,9 +32,6 @@ export interface LocalRequestGuardOptions {
 
 /** Content types a browser may send to any site without a CORS preflight (the Fetch standard's safelist). */
 const SIMPLE_REQUEST_TYPES = new Set(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]);
-
-/** `application/json` and the structured-syntax `+json` types (`application/cloudevents-batch+json`, ...). */
-const JSON_TYPE = /^application\/(?:json|[a-z0-9!#$&^_.-][a-z0-9!#$&^_.+-]*\+json)$/;
 
 /** Longest piece of a refused header repeated in a refusal's message. */
 const SHOWN_HEADER_LENGTH = 60;
@@ -118,7 +116,7 @@ export function checkLocalRequest(
     const accepted =
       type !== undefined &&
       !SIMPLE_REQUEST_TYPES.has(type) &&
-      (JSON_TYPE.test(type) || (options.bodyTypes ?? []).some((t) => t.toLowerCase() === type));
+      (isJsonMediaType(type) || (options.bodyTypes ?? []).some((t) => t.toLowerCase() === type));
     if (!accepted) {
       const expected = ["application/json", ...(options.bodyTypes ?? [])].join(" or ");
       return {
@@ -168,11 +166,6 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 }
 
 /** The lower-case essence of a Content-Type (`application/json; charset=utf-8` → `application/json`). */
-function mediaTypeOf(contentType: string | undefined): string | undefined {
-  const essence = contentType?.split(";")[0]?.trim().toLowerCase();
-  return essence === undefined || essence === "" ? undefined : essence;
-}
-
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "../../core/isLoopbackHost";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { isTableMissing, isTableMissingResponse } from "./isTableMissing";
@@ -31,12 +32,7 @@ export interface AppTables {
 }
 
 function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
-  } catch {
-    return false;
-  }
+  return isLoopbackHost(URL.parse(url)?.hostname ?? "");
 }
 
 function connectionStringTargetsLoopback(connectionString: string): boolean {

@@ -78,7 +78,7 @@ export async function eraseContact(ports: ErasurePorts, contactId: ContactId, lo
   counts.identityKeys = await deleteIdentityKeys(ports.identityStore, people);
   counts.rejectedEvents = await ports.rejections.deleteNaming(needlesOf(people));
   for (const id of receipt.contactIds) counts.sendRecords += await ports.sends.deleteFor(id);
-  await sweepLateWrites(ports, receipt.contactIds, counts);
+  await sweepMessages(ports, receipt.contactIds, counts);
   // Tombstones first, the survivor (which carries the mark) last.
   for (const person of [...people].reverse()) {
     if (await ports.identityStore.markErased(person.contactId, ports.clock())) counts.contacts += 1;
@@ -212,11 +212,17 @@ function needlesOf(people: readonly Contact[]): string[] {
 }
 
 /**
- * Deletes the messages stored under any of `contactIds`, with their status histories and route actions, and any
- * identity key claimed for them while the erasure ran.
+ * What an event in flight may have written for the erased contacts: their messages (see {@link sweepMessages}) and an
+ * identity key claimed for them while the erasure ran (found by a query across the keys, so it runs once the contacts
+ * are replaced by markers, not in the erasure's first pass, which deletes their known keys by point reads).
  */
 async function sweepLateWrites(ports: ErasurePorts, contactIds: readonly ContactId[], counts: ErasedCounts) {
   for (const contactId of contactIds) counts.identityKeys += await ports.identityStore.deleteKeysOf(contactId);
+  await sweepMessages(ports, contactIds, counts);
+}
+
+/** Deletes the messages stored under any of `contactIds`, with their status histories and route actions. */
+async function sweepMessages(ports: ErasurePorts, contactIds: readonly ContactId[], counts: ErasedCounts) {
   for (const contactId of contactIds) {
     for (const messageId of await ports.ledger.messageIdsOf(contactId)) {
       // An event in flight may have moved the message to the sender's fresh contact since it was listed: it stays.

@@ -1,3 +1,4 @@
+import { isJsonMediaType } from "../../core/mediaTypes";
 import type { ApiResponse } from "./apiTypes";
 
 /** What {@link readRequestBody} needs of a request (an `@azure/functions` HttpRequest fits). */
@@ -6,9 +7,6 @@ export interface RawBodyRequest {
   headers: { get(name: string): string | null };
   text(): Promise<string>;
 }
-
-/** `application/json`, or any `application/…+json` (e.g. `application/merge-patch+json`), with parameters. */
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 /**
  * Reads a request's body as text within `maxBytes`, or says how to refuse it: 413 when it is larger (by its
@@ -26,7 +24,7 @@ export async function readRequestBody(
   const text = await request.text();
   if (Buffer.byteLength(text, "utf8") > maxBytes) return { refusal: tooLarge(maxBytes) };
   const contentType = request.headers.get("content-type")?.trim();
-  if (text !== "" && contentType && !JSON_MEDIA_TYPE.test(contentType)) {
+  if (text !== "" && contentType && !isJsonMediaType(contentType)) {
     return {
       refusal: {
         status: 415,
